@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The main job: installs what is missing, builds and installs afu9_policy (release), starts a
+# throwaway PostgreSQL 15 cluster and runs the example workload in scripts/demo.sql on it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+bash scripts/setup.sh
+echo "== building and installing afu9_policy (release)"
+cargo pgrx install --release --pg-config "$PG_CONFIG"
+pg_virtualenv -v 15 -- psql -X -f scripts/demo.sql

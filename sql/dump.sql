@@ -1,0 +1,12 @@
+-- pg_dump skips extension tables unless they are registered: register every table that
+-- holds user data. Rows written by CREATE EXTENSION itself (policy v1.0.0 and its first
+-- activation) are left out, since a restore's CREATE EXTENSION writes them again.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_documents',
+           pg_catalog.format('WHERE hash <> %L', v.document_hash))
+  FROM @extschema@.policy_versions v WHERE v.version = 'v1.0.0';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_versions', $$WHERE version <> 'v1.0.0'$$);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_activations', 'WHERE id > 1');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_activations_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_snapshot_records', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.workflow_executions', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.verdicts', '');

@@ -1,0 +1,17 @@
+-- Immutability guards, shared by every table whose rows must never change.
+-- Created ENABLE ALWAYS (see the ALTER TABLE statements beside each table) so that
+-- session_replication_role = replica does not switch them off.
+
+CREATE FUNCTION reject_change() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    -- TG_ARGV[0] names what is protected, in the user's words ("policy snapshots").
+    RAISE EXCEPTION 'cannot % %: % are immutable', TG_OP, TG_TABLE_NAME, TG_ARGV[0]
+        USING ERRCODE = 'restrict_violation',
+              HINT = 'Changes are never made in place: insert a new row instead.';
+END
+$$;
+COMMENT ON FUNCTION reject_change() IS
+    'Trigger function: rejects the triggering UPDATE, DELETE or TRUNCATE with SQLSTATE 23001 (restrict_violation).';

@@ -1,0 +1,137 @@
+-- One snapshot per run. The stored row is small (it names its policy document by hash);
+-- the policy_snapshots view reads it back with the full policy.
+
+CREATE TABLE policy_snapshot_records (
+    id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    version       text NOT NULL
+                  CONSTRAINT policy_snapshot_records_version_is_semver
+                  CHECK (version ~ '^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$'),
+    document_hash bytea NOT NULL,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    execution_id  uuid,
+    created_by    text NOT NULL DEFAULT current_user,
+    metadata      jsonb
+);
+-- No foreign key to policy_documents: documents can never be deleted (guarded below), and a
+-- per-run key check would cost every insert; a dangling hash shows up as a modified snapshot.
+COMMENT ON TABLE policy_snapshot_records IS
+    'Storage behind policy_snapshots: one small row per run naming its policy document by hash. UPDATE and TRUNCATE are rejected.';
+COMMENT ON COLUMN policy_snapshot_records.id IS 'Snapshot id (workflow_executions.policy_snapshot_id, verdicts.policy_snapshot_id).';
+COMMENT ON COLUMN policy_snapshot_records.version IS 'Policy version snapshotted (vMAJOR.MINOR.PATCH).';
+COMMENT ON COLUMN policy_snapshot_records.document_hash IS 'SHA-256 of the policy document snapshotted (policy_documents.hash).';
+COMMENT ON COLUMN policy_snapshot_records.created_at IS 'When the snapshot was taken.';
+COMMENT ON COLUMN policy_snapshot_records.execution_id IS 'The run it was taken for; NULL for snapshots inserted directly.';
+COMMENT ON COLUMN policy_snapshot_records.created_by IS 'The role whose statement took the snapshot.';
+COMMENT ON COLUMN policy_snapshot_records.metadata IS 'Metadata given when the snapshot was inserted directly (a migration); NULL when taken by the trigger.';
+
+CREATE INDEX policy_snapshot_records_created_at_idx ON policy_snapshot_records (created_at);
+
+CREATE VIEW policy_snapshots AS
+SELECT r.id,
+       r.version,
+       d.body AS policies,
+       r.created_at,
+       coalesce(r.metadata,
+                jsonb_build_object('execution_id', r.execution_id,
+                                   'created_by', r.created_by,
+                                   'created_at', r.created_at)) AS metadata,
+       r.document_hash AS policy_hash
+  FROM policy_snapshot_records r
+  LEFT JOIN policy_documents d ON d.hash = r.document_hash;
+COMMENT ON VIEW policy_snapshots IS
+    'Immutable policy snapshots, one per run, each with the complete policy that applied. UPDATE is rejected (SQLSTATE 23001); INSERT stores a snapshot for a migration; DELETE fails while a verdict references the snapshot.';
+COMMENT ON COLUMN policy_snapshots.id IS 'Snapshot id.';
+COMMENT ON COLUMN policy_snapshots.version IS 'Policy version (vMAJOR.MINOR.PATCH).';
+COMMENT ON COLUMN policy_snapshots.policies IS 'The complete policy that applied: every rule, pattern and playbook.';
+COMMENT ON COLUMN policy_snapshots.created_at IS 'When the snapshot was taken.';
+COMMENT ON COLUMN policy_snapshots.metadata IS 'Creation context: execution_id, created_by, created_at (or the metadata given on a direct insert).';
+COMMENT ON COLUMN policy_snapshots.policy_hash IS 'SHA-256 of the policy document as it was snapshotted.';
+
+-- Inserting into the view (migrating snapshots from elsewhere) stores the document once.
+CREATE FUNCTION insert_policy_snapshot() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, @extschema@
+AS $$
+DECLARE
+    doc_hash bytea;
+BEGIN
+    IF NEW.policies IS NULL OR jsonb_typeof(NEW.policies) <> 'object' THEN
+        RAISE EXCEPTION 'policy snapshot policies must be a JSON object, got %',
+                        coalesce(jsonb_typeof(NEW.policies), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    doc_hash := sha256(convert_to(NEW.policies::text, 'UTF8'));
+    INSERT INTO @extschema@.policy_documents (hash, body)
+    VALUES (doc_hash, NEW.policies)
+    ON CONFLICT (hash) DO NOTHING;
+    INSERT INTO @extschema@.policy_snapshot_records (id, version, document_hash, created_at, metadata)
+    VALUES (coalesce(NEW.id, gen_random_uuid()), NEW.version, doc_hash,
+            coalesce(NEW.created_at, now()), NEW.metadata)
+    RETURNING id, created_at INTO NEW.id, NEW.created_at;
+    NEW.policy_hash := doc_hash;
+    NEW.metadata := coalesce(NEW.metadata,
+        jsonb_build_object('execution_id', NULL, 'created_by', current_user, 'created_at', NEW.created_at));
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION insert_policy_snapshot() IS
+    'INSTEAD OF INSERT on policy_snapshots: stores the policy document once by hash and a snapshot row naming it.';
+
+CREATE FUNCTION delete_policy_snapshot() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, @extschema@
+AS $$
+BEGIN
+    -- The foreign keys decide: RESTRICT from verdicts, SET NULL on runs.
+    DELETE FROM @extschema@.policy_snapshot_records WHERE id = OLD.id;
+    RETURN OLD;
+END
+$$;
+COMMENT ON FUNCTION delete_policy_snapshot() IS
+    'INSTEAD OF DELETE on policy_snapshots: deletes the snapshot row; fails while a verdict references it.';
+
+CREATE TRIGGER policy_snapshots_insert INSTEAD OF INSERT ON policy_snapshots
+    FOR EACH ROW EXECUTE FUNCTION insert_policy_snapshot();
+CREATE TRIGGER policy_snapshots_reject_update INSTEAD OF UPDATE ON policy_snapshots
+    FOR EACH ROW EXECUTE FUNCTION reject_change('policy snapshots');
+CREATE TRIGGER policy_snapshots_delete INSTEAD OF DELETE ON policy_snapshots
+    FOR EACH ROW EXECUTE FUNCTION delete_policy_snapshot();
+
+CREATE TRIGGER policy_snapshot_records_reject_update BEFORE UPDATE ON policy_snapshot_records
+    FOR EACH ROW EXECUTE FUNCTION reject_change('policy snapshots');
+CREATE TRIGGER policy_snapshot_records_reject_truncate BEFORE TRUNCATE ON policy_snapshot_records
+    FOR EACH STATEMENT EXECUTE FUNCTION reject_change('policy snapshots');
+ALTER TABLE policy_snapshot_records ENABLE ALWAYS TRIGGER policy_snapshot_records_reject_update;
+ALTER TABLE policy_snapshot_records ENABLE ALWAYS TRIGGER policy_snapshot_records_reject_truncate;
+
+-- The foreign keys already refuse to delete a snapshot a verdict references, but
+-- session_replication_role = replica skips foreign keys; this guard is ENABLE ALWAYS.
+CREATE FUNCTION guard_snapshot_delete() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, @extschema@
+AS $$
+DECLARE
+    holder uuid;
+BEGIN
+    SELECT id INTO holder FROM @extschema@.verdicts WHERE policy_snapshot_id = OLD.id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot delete policy snapshot %: verdict % references it', OLD.id, holder
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF current_setting('session_replication_role') = 'replica' THEN
+        SELECT id INTO holder FROM @extschema@.workflow_executions WHERE policy_snapshot_id = OLD.id LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'cannot delete policy snapshot %: run % references it', OLD.id, holder
+                USING ERRCODE = 'foreign_key_violation',
+                      DETAIL = 'With session_replication_role = replica the run''s link would not be cleared.';
+        END IF;
+    END IF;
+    RETURN OLD;
+END
+$$;
+COMMENT ON FUNCTION guard_snapshot_delete() IS
+    'BEFORE DELETE trigger on policy_snapshot_records: refuses to delete a snapshot a verdict references, also when foreign keys are skipped.';
+
+CREATE TRIGGER policy_snapshot_records_guard_delete BEFORE DELETE ON policy_snapshot_records
+    FOR EACH ROW EXECUTE FUNCTION guard_snapshot_delete();
+ALTER TABLE policy_snapshot_records ENABLE ALWAYS TRIGGER policy_snapshot_records_guard_delete;

@@ -1,0 +1,86 @@
+-- Reading runs and verdicts with their policy, and the auditability KPIs.
+
+CREATE VIEW executions_with_policy AS
+SELECT e.*,
+       r.version    AS policy_version,
+       d.body       AS policy_definition,
+       r.created_at AS policy_created_at
+  FROM workflow_executions e
+  LEFT JOIN policy_snapshot_records r ON r.id = e.policy_snapshot_id
+  LEFT JOIN policy_documents d ON d.hash = r.document_hash;
+COMMENT ON VIEW executions_with_policy IS
+    'Every run with the version, full definition and time of its policy snapshot.';
+
+CREATE VIEW verdicts_with_policy AS
+SELECT v.*,
+       r.version             AS policy_version,
+       d.body                AS policy_definition,
+       r.created_at          AS policy_created_at,
+       e.status              AS execution_status,
+       e.policy_snapshot_id  AS execution_policy_snapshot_id
+  FROM verdicts v
+  LEFT JOIN policy_snapshot_records r ON r.id = v.policy_snapshot_id
+  LEFT JOIN policy_documents d ON d.hash = r.document_hash
+  LEFT JOIN workflow_executions e ON e.id = v.execution_id;
+COMMENT ON VIEW verdicts_with_policy IS
+    'Every verdict with the version, full definition and time of its policy snapshot, and its run''s status and snapshot.';
+
+CREATE FUNCTION policy_kpis(since interval)
+RETURNS TABLE (executions bigint,
+               coverage_percentage numeric,
+               verdicts bigint,
+               linkage_percentage numeric,
+               traceability_percentage numeric,
+               modified_snapshots bigint)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, @extschema@
+AS $$
+    WITH runs AS (
+        SELECT count(*) AS total,
+               count(policy_snapshot_id) AS covered
+          FROM @extschema@.workflow_executions
+         WHERE created_at > now() - since
+    ), judged AS (
+        SELECT count(*) AS total,
+               count(v.policy_snapshot_id) AS linked,
+               count(*) FILTER (WHERE v.policy_snapshot_id = e.policy_snapshot_id) AS traced
+          FROM @extschema@.verdicts v
+          LEFT JOIN @extschema@.workflow_executions e ON e.id = v.execution_id
+         WHERE v.created_at > now() - since
+    ), intact AS MATERIALIZED (
+        -- Hash each distinct document once, not once per snapshot.
+        SELECT hash FROM @extschema@.policy_documents
+         WHERE hash = sha256(convert_to(body::text, 'UTF8'))
+    ), modified AS (
+        SELECT count(*) AS total
+          FROM @extschema@.policy_snapshot_records
+         WHERE created_at > now() - since
+           AND document_hash NOT IN (SELECT hash FROM intact)
+    )
+    SELECT runs.total,
+           round(runs.covered * 100.0 / nullif(runs.total, 0), 2),
+           judged.total,
+           round(judged.linked * 100.0 / nullif(judged.total, 0), 2),
+           round(judged.traced * 100.0 / nullif(judged.total, 0), 2),
+           modified.total
+      FROM runs, judged, modified
+$$;
+COMMENT ON FUNCTION policy_kpis(interval) IS
+    'Auditability KPIs over runs, verdicts and snapshots created within the interval: coverage (runs with a snapshot), linkage (verdicts with a snapshot), traceability (verdicts whose snapshot is their run''s), modified snapshots (stored policy no longer hashes to what was snapshotted). Percentages are NULL when there is nothing to measure.';
+
+CREATE VIEW policy_kpis AS
+SELECT * FROM policy_kpis(interval '7 days');
+COMMENT ON VIEW policy_kpis IS 'policy_kpis(interval) over the last 7 days: one row.';
+
+CREATE FUNCTION get_policy_snapshot_for_execution(execution_id uuid)
+RETURNS policy_snapshots
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, @extschema@
+AS $$
+    SELECT s.*
+      FROM @extschema@.workflow_executions e
+      JOIN @extschema@.policy_snapshots s ON s.id = e.policy_snapshot_id
+     WHERE e.id = get_policy_snapshot_for_execution.execution_id
+$$;
+COMMENT ON FUNCTION get_policy_snapshot_for_execution(uuid) IS
+    'The policy snapshot of a run; NULL when the run is unknown or has no snapshot.';

@@ -1,0 +1,24 @@
+//! afu9_policy: every AFU-9 workflow run pinned to an immutable snapshot of the policy in
+//! force, enforced by PostgreSQL itself. The schema lives in `sql/`; Rust holds what SQL
+//! cannot do well.
+
+::pgrx::pg_module_magic!(name, version);
+
+mod schema;
+mod settings;
+
+#[pgrx::pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    settings::init();
+}
+
+/// Required by `cargo pgrx test`.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    #[must_use]
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}

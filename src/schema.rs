@@ -1,0 +1,20 @@
+//! The extension's schema, in `sql/`, in dependency order.
+
+use pgrx::prelude::*;
+
+extension_sql_file!("../sql/guards.sql", name = "guards", bootstrap);
+extension_sql_file!("../sql/policy.sql", name = "policy", requires = ["guards"]);
+extension_sql_file!("../sql/policy_v1.0.0.sql", name = "policy_v1", requires = ["policy"]);
+extension_sql_file!("../sql/snapshots.sql", name = "snapshots", requires = ["policy"]);
+extension_sql_file!(
+    "../sql/executions.sql",
+    name = "executions",
+    requires = ["snapshots", crate::settings::snapshot_failure_mode]
+);
+extension_sql_file!(
+    "../sql/verdicts.sql",
+    name = "verdicts",
+    requires = ["executions", crate::settings::snapshot_failure_mode]
+);
+extension_sql_file!("../sql/views.sql", name = "views", requires = ["verdicts"]);
+extension_sql_file!("../sql/dump.sql", name = "dump", finalize);

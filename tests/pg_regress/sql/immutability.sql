@@ -1,0 +1,131 @@
+-- Snapshots, policy documents, versions, activations and verdicts never change; a run's
+-- link to its snapshot never changes either.
+\set SHOW_CONTEXT never
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS afu9_policy CASCADE;
+CREATE EXTENSION afu9_policy;
+RESET client_min_messages;
+
+INSERT INTO workflow_executions (id, workflow_id, status) VALUES
+    ('00000000-0000-4000-8000-0000000000e1', 'wf-1', 'failed'),
+    ('00000000-0000-4000-8000-0000000000e2', 'wf-2', 'failed'),
+    ('00000000-0000-4000-8000-0000000000e3', 'wf-3', 'completed');
+INSERT INTO verdicts (id, execution_id, fingerprint_id, error_class, service, confidence_score, proposed_action)
+VALUES ('00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000e1',
+        'fp', 'CFN_ROLLBACK_LOCK', 'CloudFormation', 95, 'OPEN_ISSUE');
+CREATE TEMP TABLE before AS
+SELECT e.id AS run, e.policy_snapshot_id AS snapshot, s.version, s.policies, s.created_at
+  FROM workflow_executions e JOIN policy_snapshots s ON s.id = e.policy_snapshot_id;
+
+-- Every guard is ENABLE ALWAYS ('A'): session_replication_role = replica does not skip it.
+SELECT tgrelid::regclass AS relation, tgname, tgenabled
+  FROM pg_trigger
+ WHERE tgrelid IN ('policy_snapshots'::regclass, 'policy_snapshot_records'::regclass,
+                   'policy_documents'::regclass, 'policy_versions'::regclass,
+                   'policy_activations'::regclass, 'workflow_executions'::regclass,
+                   'verdicts'::regclass)
+   AND NOT tgisinternal
+ ORDER BY 1, 2;
+
+-- UPDATE of a snapshot, through the view or the table behind it.
+UPDATE policy_snapshots SET version = 'v9.9.9';
+\echo :SQLSTATE
+UPDATE policy_snapshots SET policies = '{}' WHERE id = (SELECT snapshot FROM before WHERE run = '00000000-0000-4000-8000-0000000000e3');
+\echo :SQLSTATE
+UPDATE policy_snapshot_records SET created_at = created_at - interval '1 day';
+\echo :SQLSTATE
+
+-- TRUNCATE: PostgreSQL itself refuses while runs and verdicts reference the snapshots,
+-- and the guard refuses the CASCADE that would take them along. A view is not truncatable.
+TRUNCATE policy_snapshot_records;
+\echo :SQLSTATE
+TRUNCATE policy_snapshot_records CASCADE;
+\echo :SQLSTATE
+TRUNCATE policy_snapshots;
+\echo :SQLSTATE
+
+-- The stored policy documents, versions and activations.
+UPDATE policy_documents SET body = body || '{"playbooks": {}}';
+\echo :SQLSTATE
+DELETE FROM policy_documents;
+\echo :SQLSTATE
+TRUNCATE policy_documents CASCADE;
+\echo :SQLSTATE
+UPDATE policy_versions SET version = 'v1.0.1';
+\echo :SQLSTATE
+DELETE FROM policy_versions;
+\echo :SQLSTATE
+UPDATE policy_activations SET activated_at = now();
+\echo :SQLSTATE
+DELETE FROM policy_activations;
+\echo :SQLSTATE
+TRUNCATE policy_activations;
+\echo :SQLSTATE
+
+-- Verdicts.
+UPDATE verdicts SET confidence_score = 10;
+\echo :SQLSTATE
+TRUNCATE verdicts;
+\echo :SQLSTATE
+
+-- A run keeps its snapshot: re-pointing or clearing the link is refused; other columns change.
+UPDATE workflow_executions
+   SET policy_snapshot_id = (SELECT snapshot FROM before WHERE run = '00000000-0000-4000-8000-0000000000e2')
+ WHERE id = '00000000-0000-4000-8000-0000000000e1';
+\echo :SQLSTATE
+UPDATE workflow_executions SET policy_snapshot_id = NULL WHERE id = '00000000-0000-4000-8000-0000000000e3';
+\echo :SQLSTATE
+UPDATE workflow_executions SET status = 'completed', completed_at = '2025-01-15 10:00:00+00',
+       updated_at = '2000-01-01'
+ WHERE id = '00000000-0000-4000-8000-0000000000e3'
+RETURNING status, completed_at, updated_at > '2000-01-01' AS updated_at_kept_by_trigger;
+
+-- All the same with session_replication_role = replica, and inserts still take snapshots.
+SET session_replication_role = replica;
+UPDATE policy_snapshots SET version = 'v9.9.9';
+\echo :SQLSTATE
+UPDATE policy_snapshot_records SET version = 'v9.9.9';
+\echo :SQLSTATE
+TRUNCATE policy_snapshot_records CASCADE;
+\echo :SQLSTATE
+UPDATE verdicts SET confidence_score = 10;
+\echo :SQLSTATE
+UPDATE policy_documents SET body = '{}';
+\echo :SQLSTATE
+UPDATE workflow_executions SET policy_snapshot_id = NULL WHERE id = '00000000-0000-4000-8000-0000000000e1';
+\echo :SQLSTATE
+INSERT INTO workflow_executions (id, workflow_id, status) VALUES ('00000000-0000-4000-8000-0000000000e4', 'wf-4', 'running')
+RETURNING policy_snapshot_id IS NOT NULL AS has_snapshot;
+INSERT INTO verdicts (execution_id, policy_snapshot_id, fingerprint_id, error_class, service, confidence_score, proposed_action)
+VALUES ('00000000-0000-4000-8000-0000000000e1', (SELECT snapshot FROM before WHERE run = '00000000-0000-4000-8000-0000000000e2'),
+        'fp', 'UNKNOWN', 'Unknown', 50, 'OPEN_ISSUE');
+\echo :SQLSTATE
+-- Foreign keys are skipped in this mode; the delete guard is not.
+DELETE FROM policy_snapshot_records WHERE id = (SELECT snapshot FROM before WHERE run = '00000000-0000-4000-8000-0000000000e1');
+\echo :SQLSTATE
+DELETE FROM policy_snapshot_records WHERE id = (SELECT snapshot FROM before WHERE run = '00000000-0000-4000-8000-0000000000e3');
+\echo :SQLSTATE
+RESET session_replication_role;
+
+-- Deleting a snapshot a verdict references fails (RESTRICT), through the view or the table.
+DELETE FROM policy_snapshots WHERE id = (SELECT snapshot FROM before WHERE run = '00000000-0000-4000-8000-0000000000e1');
+\echo :SQLSTATE
+DELETE FROM policy_snapshot_records WHERE id = (SELECT snapshot FROM before WHERE run = '00000000-0000-4000-8000-0000000000e1');
+\echo :SQLSTATE
+
+-- Nothing above changed a snapshot.
+SELECT count(*) AS snapshots,
+       count(*) FILTER (WHERE s.version = b.version AND s.policies = b.policies AND s.created_at = b.created_at) AS unchanged
+  FROM before b JOIN policy_snapshots s ON s.id = b.snapshot;
+SELECT count(*) AS runs_still_linked
+  FROM before b JOIN workflow_executions e ON e.id = b.run AND e.policy_snapshot_id = b.snapshot;
+SELECT count(*) AS documents FROM policy_documents;
+SELECT count(*) AS verdicts, min(confidence_score) AS confidence_score FROM verdicts;
+
+-- A snapshot no verdict references can be deleted; its run keeps existing, unlinked.
+DELETE FROM policy_snapshots WHERE id = (SELECT snapshot FROM before WHERE run = '00000000-0000-4000-8000-0000000000e2');
+SELECT id, policy_snapshot_id FROM workflow_executions WHERE id = '00000000-0000-4000-8000-0000000000e2';
+-- ... and such a run cannot be pointed at another snapshot afterwards.
+UPDATE workflow_executions SET policy_snapshot_id = (SELECT snapshot FROM before WHERE run = '00000000-0000-4000-8000-0000000000e3')
+ WHERE id = '00000000-0000-4000-8000-0000000000e2';
+\echo :SQLSTATE
