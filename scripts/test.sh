@@ -10,25 +10,14 @@ echo "== building and installing afu9_policy"
 cargo pgrx install --pg-config "$PG_CONFIG"
 
 echo "== pg_regress"
-out=target/pg_regress
-rm -rf "$out" && mkdir -p "$out"
-tests=$(cd tests/pg_regress/sql && ls *.sql | sed 's/\.sql$//')
 regress_status=0
-# pg_virtualenv makes a throwaway cluster even as root and removes it afterwards.
-pg_virtualenv -v 15 -- "$PG_REGRESS" --inputdir=tests/pg_regress --outputdir="$out" \
-    --bindir="$PG_BIN" --use-existing --dbname=afu9_policy_regress $tests || regress_status=$?
-if [ "$regress_status" -ne 0 ]; then
-    [ -f "$out/regression.diffs" ] && cat "$out/regression.diffs"
-fi
-total=$(echo "$tests" | wc -w)
-failed=$(grep -c 'FAILED' "$out/regression.out" 2>/dev/null || true)
-echo "pg_regress: $((total - failed)) passed, ${failed} failed"
+bash scripts/regress.sh || regress_status=$?
 
 echo "== #[pg_test] units"
 # initdb refuses root: the test cluster runs as postgres in a directory it owns.
-pgdata=$(pwd)/target/pg_test_data
-rm -rf "$pgdata" && mkdir -p "$pgdata" && chown postgres: "$pgdata"
-chmod o+x "$(pwd)" "$(pwd)/target" 2>/dev/null || true
+pgdata=$(mktemp -d /tmp/afu9_policy_pg_test.XXXXXX)
+chown postgres: "$pgdata"
+trap 'rm -rf "$pgdata"' EXIT
 unit_status=0
 cargo pgrx test pg15 --runas postgres --pgdata "$pgdata" || unit_status=$?
 

@@ -63,6 +63,37 @@ ALTER TABLE policy_versions ENABLE ALWAYS TRIGGER policy_versions_reject_truncat
 ALTER TABLE policy_activations ENABLE ALWAYS TRIGGER policy_activations_reject_change;
 ALTER TABLE policy_activations ENABLE ALWAYS TRIGGER policy_activations_reject_truncate;
 
+-- Stores a policy document unless the same content is stored already; returns its hash.
+CREATE FUNCTION store_policy_document(policies jsonb) RETURNS bytea
+LANGUAGE plpgsql
+SET search_path = pg_catalog, @extschema@
+AS $$
+DECLARE
+    doc_hash bytea;
+BEGIN
+    IF policies IS NULL OR jsonb_typeof(policies) <> 'object' THEN
+        RAISE EXCEPTION 'a policy document must be a JSON object, got %', coalesce(jsonb_typeof(policies), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    doc_hash := sha256(convert_to(policies::text, 'UTF8'));
+    INSERT INTO @extschema@.policy_documents (hash, body) VALUES (doc_hash, policies)
+    ON CONFLICT (hash) DO NOTHING;
+    RETURN doc_hash;
+END
+$$;
+COMMENT ON FUNCTION store_policy_document(jsonb) IS
+    'Stores a policy document once by content (SHA-256 of its jsonb text) and returns the hash.';
+
+-- VOLATILE on purpose: it then reads with a fresh snapshot and so sees a document stored
+-- earlier in the same statement (the RETURNING of an INSERT into policy_snapshots).
+CREATE FUNCTION policy_document(hash bytea) RETURNS jsonb
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, @extschema@
+AS $$
+    SELECT body FROM @extschema@.policy_documents d WHERE d.hash = policy_document.hash
+$$;
+COMMENT ON FUNCTION policy_document(bytea) IS 'The policy document stored under a hash; NULL when none is.';
+
 -- The version and document in force now; used by the snapshot trigger.
 CREATE FUNCTION active_policy_version(OUT version text, OUT document_hash bytea)
 LANGUAGE sql STABLE

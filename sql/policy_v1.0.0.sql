@@ -57,14 +57,7 @@ WITH doc(body) AS (
   }
 }
 $policy$::jsonb
-), stored AS (
-    INSERT INTO @extschema@.policy_documents (hash, body)
-    SELECT pg_catalog.sha256(pg_catalog.convert_to(body::text, 'UTF8')), body FROM doc
-    RETURNING hash
-), published AS (
-    INSERT INTO @extschema@.policy_versions (version, document_hash)
-    SELECT 'v1.0.0', hash FROM stored
-    RETURNING version
 )
-INSERT INTO @extschema@.policy_activations (version)
-SELECT version FROM published;
+INSERT INTO @extschema@.policy_versions (version, document_hash)
+SELECT 'v1.0.0', @extschema@.store_policy_document(body) FROM doc;
+INSERT INTO @extschema@.policy_activations (version) VALUES ('v1.0.0');

@@ -26,20 +26,28 @@ COMMENT ON COLUMN policy_snapshot_records.metadata IS 'Metadata given when the s
 
 CREATE INDEX policy_snapshot_records_created_at_idx ON policy_snapshot_records (created_at);
 
+-- Creation context of a snapshot taken by the trigger.
+CREATE FUNCTION snapshot_metadata(execution_id uuid, created_by text, created_at timestamptz) RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+    SELECT pg_catalog.jsonb_build_object('execution_id', execution_id,
+                                         'created_by', created_by,
+                                         'created_at', created_at)
+$$;
+COMMENT ON FUNCTION snapshot_metadata(uuid, text, timestamptz) IS
+    'The metadata of a snapshot taken by the trigger: execution_id, created_by, created_at.';
+
 CREATE VIEW policy_snapshots AS
 SELECT r.id,
        r.version,
        d.body AS policies,
        r.created_at,
-       coalesce(r.metadata,
-                jsonb_build_object('execution_id', r.execution_id,
-                                   'created_by', r.created_by,
-                                   'created_at', r.created_at)) AS metadata,
+       coalesce(r.metadata, snapshot_metadata(r.execution_id, r.created_by, r.created_at)) AS metadata,
        r.document_hash AS policy_hash
   FROM policy_snapshot_records r
   LEFT JOIN policy_documents d ON d.hash = r.document_hash;
 COMMENT ON VIEW policy_snapshots IS
-    'Immutable policy snapshots, one per run, each with the complete policy that applied. UPDATE is rejected (SQLSTATE 23001); INSERT stores a snapshot for a migration; DELETE fails while a verdict references the snapshot.';
+    'Immutable policy snapshots, one per run, each with the complete policy that applied. UPDATE is rejected (SQLSTATE 23001); INSERT stores a snapshot (a migration) with its document stored once; DELETE fails while a verdict references the snapshot.';
 COMMENT ON COLUMN policy_snapshots.id IS 'Snapshot id.';
 COMMENT ON COLUMN policy_snapshots.version IS 'Policy version (vMAJOR.MINOR.PATCH).';
 COMMENT ON COLUMN policy_snapshots.policies IS 'The complete policy that applied: every rule, pattern and playbook.';
@@ -47,55 +55,22 @@ COMMENT ON COLUMN policy_snapshots.created_at IS 'When the snapshot was taken.';
 COMMENT ON COLUMN policy_snapshots.metadata IS 'Creation context: execution_id, created_by, created_at (or the metadata given on a direct insert).';
 COMMENT ON COLUMN policy_snapshots.policy_hash IS 'SHA-256 of the policy document as it was snapshotted.';
 
--- Inserting into the view (migrating snapshots from elsewhere) stores the document once.
-CREATE FUNCTION insert_policy_snapshot() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, @extschema@
-AS $$
-DECLARE
-    doc_hash bytea;
-BEGIN
-    IF NEW.policies IS NULL OR jsonb_typeof(NEW.policies) <> 'object' THEN
-        RAISE EXCEPTION 'policy snapshot policies must be a JSON object, got %',
-                        coalesce(jsonb_typeof(NEW.policies), 'NULL')
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    doc_hash := sha256(convert_to(NEW.policies::text, 'UTF8'));
-    INSERT INTO @extschema@.policy_documents (hash, body)
-    VALUES (doc_hash, NEW.policies)
-    ON CONFLICT (hash) DO NOTHING;
-    INSERT INTO @extschema@.policy_snapshot_records (id, version, document_hash, created_at, metadata)
-    VALUES (coalesce(NEW.id, gen_random_uuid()), NEW.version, doc_hash,
+-- Rules, not INSTEAD OF triggers: with session_replication_role = replica a view trigger
+-- is skipped silently (the statement "succeeds" doing nothing), a skipped rule leaves the
+-- view not updatable, so PostgreSQL refuses the statement.
+CREATE RULE policy_snapshots_insert AS ON INSERT TO policy_snapshots DO INSTEAD
+    INSERT INTO policy_snapshot_records (id, version, document_hash, created_at, metadata)
+    VALUES (coalesce(NEW.id, gen_random_uuid()), NEW.version, store_policy_document(NEW.policies),
             coalesce(NEW.created_at, now()), NEW.metadata)
-    RETURNING id, created_at INTO NEW.id, NEW.created_at;
-    NEW.policy_hash := doc_hash;
-    NEW.metadata := coalesce(NEW.metadata,
-        jsonb_build_object('execution_id', NULL, 'created_by', current_user, 'created_at', NEW.created_at));
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION insert_policy_snapshot() IS
-    'INSTEAD OF INSERT on policy_snapshots: stores the policy document once by hash and a snapshot row naming it.';
-
-CREATE FUNCTION delete_policy_snapshot() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, @extschema@
-AS $$
-BEGIN
-    -- The foreign keys decide: RESTRICT from verdicts, SET NULL on runs.
-    DELETE FROM @extschema@.policy_snapshot_records WHERE id = OLD.id;
-    RETURN OLD;
-END
-$$;
-COMMENT ON FUNCTION delete_policy_snapshot() IS
-    'INSTEAD OF DELETE on policy_snapshots: deletes the snapshot row; fails while a verdict references it.';
-
-CREATE TRIGGER policy_snapshots_insert INSTEAD OF INSERT ON policy_snapshots
-    FOR EACH ROW EXECUTE FUNCTION insert_policy_snapshot();
-CREATE TRIGGER policy_snapshots_reject_update INSTEAD OF UPDATE ON policy_snapshots
-    FOR EACH ROW EXECUTE FUNCTION reject_change('policy snapshots');
-CREATE TRIGGER policy_snapshots_delete INSTEAD OF DELETE ON policy_snapshots
-    FOR EACH ROW EXECUTE FUNCTION delete_policy_snapshot();
+    RETURNING id, version, policy_document(document_hash), created_at,
+              coalesce(metadata, snapshot_metadata(execution_id, created_by, created_at)), document_hash;
+CREATE RULE policy_snapshots_update AS ON UPDATE TO policy_snapshots DO INSTEAD
+    SELECT raise_immutable('UPDATE', 'policy_snapshots', 'policy snapshots');
+-- The guard on policy_snapshot_records and the foreign keys decide.
+CREATE RULE policy_snapshots_delete AS ON DELETE TO policy_snapshots DO INSTEAD
+    DELETE FROM policy_snapshot_records WHERE id = OLD.id
+    RETURNING id, version, policy_document(document_hash), created_at,
+              coalesce(metadata, snapshot_metadata(execution_id, created_by, created_at)), document_hash;
 
 CREATE TRIGGER policy_snapshot_records_reject_update BEFORE UPDATE ON policy_snapshot_records
     FOR EACH ROW EXECUTE FUNCTION reject_change('policy snapshots');

@@ -7,8 +7,10 @@ use pgrx::prelude::*;
 #[derive(PostgresGucEnum, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum SnapshotFailure {
     /// Refuse the insert (the default).
+    #[name = c"error"]
     Error,
     /// Store the run without a snapshot and raise a WARNING.
+    #[name = c"warn"]
     Warn,
 }
 

@@ -6,10 +6,15 @@ DROP EXTENSION IF EXISTS afu9_policy CASCADE;
 CREATE EXTENSION afu9_policy;
 RESET client_min_messages;
 
-INSERT INTO workflow_executions (id, workflow_id, status) VALUES
-    ('00000000-0000-4000-8000-0000000000e1', 'wf-1', 'failed'),
-    ('00000000-0000-4000-8000-0000000000e2', 'wf-2', 'failed'),
-    ('00000000-0000-4000-8000-0000000000e3', 'wf-3', 'completed');
+-- Snapshots with fixed ids (as a migration stores them) keep the messages reproducible.
+INSERT INTO policy_snapshots (id, version, policies)
+SELECT ('00000000-0000-4000-8000-0000000000b' || i)::uuid, 'v1.0.0', active_policy()
+  FROM generate_series(1, 3) i;
+INSERT INTO workflow_executions (id, workflow_id, status, policy_snapshot_id)
+SELECT ('00000000-0000-4000-8000-0000000000e' || i)::uuid, 'wf-' || i,
+       CASE WHEN i = 3 THEN 'completed' ELSE 'failed' END,
+       ('00000000-0000-4000-8000-0000000000b' || i)::uuid
+  FROM generate_series(1, 3) i;
 INSERT INTO verdicts (id, execution_id, fingerprint_id, error_class, service, confidence_score, proposed_action)
 VALUES ('00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000e1',
         'fp', 'CFN_ROLLBACK_LOCK', 'CloudFormation', 95, 'OPEN_ISSUE');
@@ -29,6 +34,8 @@ SELECT tgrelid::regclass AS relation, tgname, tgenabled
 
 -- UPDATE of a snapshot, through the view or the table behind it.
 UPDATE policy_snapshots SET version = 'v9.9.9';
+\echo :SQLSTATE
+UPDATE policy_snapshots SET version = 'v9.9.9' RETURNING *;
 \echo :SQLSTATE
 UPDATE policy_snapshots SET policies = '{}' WHERE id = (SELECT snapshot FROM before WHERE run = '00000000-0000-4000-8000-0000000000e3');
 \echo :SQLSTATE
@@ -82,7 +89,12 @@ RETURNING status, completed_at, updated_at > '2000-01-01' AS updated_at_kept_by_
 
 -- All the same with session_replication_role = replica, and inserts still take snapshots.
 SET session_replication_role = replica;
+-- (the view's rules are skipped in this mode, so PostgreSQL refuses to write through it)
 UPDATE policy_snapshots SET version = 'v9.9.9';
+\echo :SQLSTATE
+INSERT INTO policy_snapshots (version, policies) VALUES ('v1.0.0', '{}');
+\echo :SQLSTATE
+DELETE FROM policy_snapshots;
 \echo :SQLSTATE
 UPDATE policy_snapshot_records SET version = 'v9.9.9';
 \echo :SQLSTATE

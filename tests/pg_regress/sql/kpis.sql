@@ -51,11 +51,13 @@ SELECT modified_snapshots FROM policy_kpis;
 ROLLBACK;
 SELECT modified_snapshots FROM policy_kpis;
 -- The check constraint alone already refuses such a change.
+\set VERBOSITY terse
 BEGIN;
 ALTER TABLE policy_documents DISABLE TRIGGER policy_documents_reject_change;
 UPDATE policy_documents SET body = jsonb_set(body, '{playbooks,UNKNOWN,action}', '"HUMAN_REQUIRED"');
 \echo :SQLSTATE
 ROLLBACK;
+\set VERBOSITY default
 
 -- Windows: old rows count only in a window that reaches back to them.
 INSERT INTO workflow_executions (workflow_id, status, created_at) VALUES ('wf-old', 'completed', now() - interval '10 days');

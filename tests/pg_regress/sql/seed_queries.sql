@@ -89,10 +89,11 @@ WHERE created_at > NOW() - INTERVAL '7 days';
 -- 3. Check view exists
 \dv executions_with_policy
 
--- 4. Test query
-SELECT count(*) FROM (
-SELECT * FROM executions_with_policy LIMIT 1
-) q;
+-- 4. Test query (its row holds generated ids and times: show that it returns one)
+\o /dev/null
+SELECT * FROM executions_with_policy LIMIT 1;
+\o
+\echo rows: :ROW_COUNT
 
 -- The TypeScript usage, in SQL: snapshot.version and the number of classification rules.
 SELECT version, jsonb_array_length(policies->'classification_rules') AS classification_rules

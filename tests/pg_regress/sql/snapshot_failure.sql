@@ -54,3 +54,11 @@ RESET afu9_policy.on_snapshot_failure;
 SET afu9_policy.on_snapshot_failure = sometimes;
 \echo :SQLSTATE
 SHOW afu9_policy.on_snapshot_failure;
+
+-- In a new session the library is not loaded yet and PostgreSQL keeps any value as a
+-- placeholder; loading the library (any afu9_policy function) drops an invalid one with a
+-- WARNING, so the mode stays error.
+\c
+SET afu9_policy.on_snapshot_failure = sometimes;
+SELECT snapshot_failure_mode();
+SHOW afu9_policy.on_snapshot_failure;

@@ -60,8 +60,10 @@ SELECT (SELECT count(*) FROM policy_snapshots) AS snapshots,
        (SELECT count(DISTINCT policy_hash) FROM policy_snapshots) AS distinct_hashes;
 
 -- A failed INSERT leaves no snapshot behind.
+\set VERBOSITY terse
 INSERT INTO workflow_executions (workflow_id, status) VALUES ('wf-bad', 'exploded');
 \echo :SQLSTATE
+\set VERBOSITY default
 SELECT count(*) AS snapshots FROM policy_snapshots;
 
 -- A migration inserts snapshots directly; a restored run names its snapshot and keeps it.
@@ -76,9 +78,11 @@ SELECT policy_snapshot_id FROM workflow_executions WHERE id = '00000000-0000-400
 SELECT (SELECT count(*) FROM policy_snapshots) AS snapshots,
        (SELECT count(*) FROM policy_documents) AS documents;
 
--- A different document is stored once more; the same one is not.
+-- A different document is stored once more; the same one is not. Several rows at once.
 INSERT INTO policy_snapshots (id, version, policies)
-VALUES ('00000000-0000-4000-8000-000000000002', 'v0.9.0', '{"classification_rules": [], "playbooks": {}}');
+VALUES ('00000000-0000-4000-8000-000000000002', 'v0.9.0', '{"classification_rules": [], "playbooks": {}}'),
+       ('00000000-0000-4000-8000-000000000003', 'v0.9.0', '{"classification_rules": [], "playbooks": {}}')
+RETURNING id, version, policies, encode(policy_hash, 'hex') AS policy_hash;
 SELECT (SELECT count(*) FROM policy_documents) AS documents,
        (SELECT policies FROM policy_snapshots WHERE id = '00000000-0000-4000-8000-000000000002') AS policies;
 
@@ -90,8 +94,10 @@ VALUES ('wf-restore', 'completed', '00000000-0000-4000-8000-00000000dead');
 INSERT INTO workflow_executions (workflow_id, status, policy_snapshot_id)
 VALUES ('wf-restore', 'completed', '00000000-0000-4000-8000-000000000001');
 \echo :SQLSTATE
+\set VERBOSITY terse
 INSERT INTO policy_snapshots (version, policies) VALUES ('1.0', active_policy());
 \echo :SQLSTATE
+\set VERBOSITY default
 INSERT INTO policy_snapshots (version, policies) VALUES ('v1.0.0', '[]');
 \echo :SQLSTATE
 INSERT INTO policy_snapshots (version, policies) VALUES ('v1.0.0', NULL);

@@ -5,14 +5,14 @@ DROP EXTENSION IF EXISTS afu9_policy CASCADE;
 CREATE EXTENSION afu9_policy;
 RESET client_min_messages;
 
-INSERT INTO workflow_executions (id, workflow_id, status) VALUES
-    ('00000000-0000-4000-8000-0000000000e1', 'wf-1', 'failed'),
-    ('00000000-0000-4000-8000-0000000000e2', 'wf-2', 'failed');
--- Fixed snapshot ids make the messages below reproducible.
-INSERT INTO policy_snapshots (id, version, policies) VALUES
-    ('00000000-0000-4000-8000-0000000000b3', 'v1.0.0', active_policy());
-INSERT INTO workflow_executions (id, workflow_id, status, policy_snapshot_id) VALUES
-    ('00000000-0000-4000-8000-0000000000e3', 'wf-3', 'failed', '00000000-0000-4000-8000-0000000000b3');
+-- Snapshots with fixed ids (as a migration stores them) keep the messages reproducible.
+INSERT INTO policy_snapshots (id, version, policies)
+SELECT ('00000000-0000-4000-8000-0000000000b' || i)::uuid, 'v1.0.0', active_policy()
+  FROM generate_series(1, 3) i;
+INSERT INTO workflow_executions (id, workflow_id, status, policy_snapshot_id)
+SELECT ('00000000-0000-4000-8000-0000000000e' || i)::uuid, 'wf-' || i, 'failed',
+       ('00000000-0000-4000-8000-0000000000b' || i)::uuid
+  FROM generate_series(1, 3) i;
 
 -- Omitted: the run's snapshot.
 INSERT INTO verdicts (execution_id, fingerprint_id, error_class, service, confidence_score, proposed_action, verdict_type)
@@ -39,6 +39,7 @@ VALUES ('00000000-0000-4000-8000-0000000000e3', '00000000-0000-4000-8000-0000000
         'fp', 'UNKNOWN', 'Unknown', 50, 'OPEN_ISSUE');
 \echo :SQLSTATE
 -- Out of range or unknown values.
+\set VERBOSITY terse
 INSERT INTO verdicts (execution_id, fingerprint_id, error_class, service, confidence_score, proposed_action)
 VALUES ('00000000-0000-4000-8000-0000000000e1', 'fp', 'UNKNOWN', 'Unknown', 101, 'OPEN_ISSUE');
 \echo :SQLSTATE
@@ -51,6 +52,7 @@ VALUES ('00000000-0000-4000-8000-0000000000e1', 'fp', 'UNKNOWN', 'Unknown', 50, 
 INSERT INTO verdicts (execution_id, fingerprint_id, error_class, service, confidence_score, proposed_action, verdict_type)
 VALUES ('00000000-0000-4000-8000-0000000000e1', 'fp', 'UNKNOWN', 'Unknown', 50, 'OPEN_ISSUE', 'MAYBE');
 \echo :SQLSTATE
+\set VERBOSITY default
 
 -- Verdicts are immutable.
 UPDATE verdicts SET proposed_action = 'HUMAN_REQUIRED';
