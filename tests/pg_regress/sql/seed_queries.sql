@@ -5,7 +5,7 @@ DROP EXTENSION IF EXISTS afu9_policy CASCADE;
 CREATE EXTENSION afu9_policy;
 RESET client_min_messages;
 
--- Data: two snapshots migrated with fixed times, three runs of which two failed, and one
+-- Data: three snapshots migrated with fixed times, three runs on them (two failed), and one
 -- run snapshotted by the trigger; verdicts on the failed runs.
 INSERT INTO policy_snapshots (id, version, policies, created_at) VALUES
     ('00000000-0000-4000-8000-0000000000b1', 'v1.0.0', active_policy(), '2025-01-15 09:50:00+00'),
