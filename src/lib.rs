@@ -4,8 +4,12 @@
 
 ::pgrx::pg_module_magic!(name, version);
 
+mod classify;
+mod pattern;
+mod policy;
 mod schema;
 mod settings;
+mod verdict;
 
 #[pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {

@@ -4,10 +4,40 @@ use pgrx::prelude::*;
 
 extension_sql_file!("../sql/guards.sql", name = "guards", bootstrap);
 extension_sql_file!("../sql/policy.sql", name = "policy", requires = ["guards"]);
-extension_sql_file!("../sql/policy_v1.0.0.sql", name = "policy_v1", requires = ["policy"]);
-extension_sql_file!("../sql/snapshots.sql", name = "snapshots", requires = ["policy"]);
+extension_sql_file!(
+    "../sql/policy_v1.0.0.sql",
+    name = "policy_v1",
+    requires = ["policy"]
+);
+extension_sql_file!(
+    "../sql/snapshots.sql",
+    name = "snapshots",
+    requires = ["policy"]
+);
 // The triggers call snapshot_failure_mode() (settings.rs) only when run, so no ordering is needed.
-extension_sql_file!("../sql/executions.sql", name = "executions", requires = ["snapshots"]);
-extension_sql_file!("../sql/verdicts.sql", name = "verdicts", requires = ["executions"]);
+extension_sql_file!(
+    "../sql/executions.sql",
+    name = "executions",
+    requires = ["snapshots"]
+);
+extension_sql_file!(
+    "../sql/verdicts.sql",
+    name = "verdicts",
+    requires = ["executions"]
+);
 extension_sql_file!("../sql/views.sql", name = "views", requires = ["verdicts"]);
+extension_sql_file!(
+    "../sql/verdict_engine.sql",
+    name = "verdict_engine",
+    requires = [
+        "views",
+        verdict::classify_failure,
+        verdict::verdict_replay_issues
+    ]
+);
+extension_sql_file!(
+    "../sql/status.sql",
+    name = "status",
+    requires = ["verdict_engine"]
+);
 extension_sql_file!("../sql/dump.sql", name = "dump", finalize);

@@ -54,7 +54,9 @@ mod tests {
         assert_eq!(super::snapshot_failure_mode(), "warn");
     }
 
-    #[pg_test(error = "invalid value for parameter \"afu9_policy.on_snapshot_failure\": \"sometimes\"")]
+    #[pg_test(
+        error = "invalid value for parameter \"afu9_policy.on_snapshot_failure\": \"sometimes\""
+    )]
     fn rejects_unknown_values() {
         Spi::run("SET afu9_policy.on_snapshot_failure = 'sometimes'").unwrap();
     }

@@ -1,0 +1,163 @@
+-- The verdict engine: verdicts computed inside PostgreSQL from the run's own snapshot,
+-- audited by replaying them, and reported.
+
+CREATE FUNCTION generate_verdict(execution_id uuid, signals jsonb) RETURNS verdicts
+LANGUAGE plpgsql
+SET search_path = pg_catalog, @extschema@
+AS $$
+DECLARE
+    run record;
+    c record;
+    stored @extschema@.verdicts;
+BEGIN
+    SELECT e.id, e.policy_snapshot_id, s.version, s.policies INTO run
+      FROM @extschema@.workflow_executions e
+      LEFT JOIN @extschema@.policy_snapshots s ON s.id = e.policy_snapshot_id
+     WHERE e.id = generate_verdict.execution_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'cannot generate a verdict for run %: no such run', execution_id
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF run.policy_snapshot_id IS NULL THEN
+        RAISE EXCEPTION 'cannot generate a verdict for run %: the run has no policy snapshot', execution_id
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Verdicts are computed from the run''s own snapshot; a run stored in warn mode has none.';
+    END IF;
+    -- The run's snapshot decides, not the policy active now.
+    SELECT * INTO c FROM @extschema@.classify_failure(signals, run.policies);
+    INSERT INTO @extschema@.verdicts
+        (execution_id, policy_snapshot_id, fingerprint_id, error_class, service, confidence_score,
+         proposed_action, verdict_type, tokens, signals, playbook_id, metadata)
+    VALUES (run.id, run.policy_snapshot_id, c.fingerprint_id, c.error_class, c.service, c.confidence_score,
+            c.proposed_action, c.verdict_type, c.tokens, signals, c.playbook_id,
+            jsonb_build_object('policy_version', run.version, 'generated_by', 'generate_verdict'))
+    RETURNING * INTO stored;
+    RETURN stored;
+END
+$$;
+COMMENT ON FUNCTION generate_verdict(uuid, jsonb) IS
+    'Classifies a failed run''s signals with the run''s own policy snapshot, stores the verdict linked to that snapshot and returns it. 23503 for an unknown run; 22023 for a run without a snapshot or malformed signals; nothing is stored on error.';
+
+CREATE FUNCTION audit_verdict(v verdicts, s policy_snapshots,
+                              OUT compliant boolean, OUT policy_version text, OUT issues text[])
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, @extschema@
+AS $$
+    WITH found AS (
+        SELECT array_remove(ARRAY[
+            CASE WHEN v.policy_snapshot_id IS DISTINCT FROM s.id
+                 THEN 'Verdict policy_snapshot_id does not match provided policy' END,
+            CASE WHEN v.confidence_score IS NULL OR v.confidence_score NOT BETWEEN 0 AND 100
+                 THEN format('Invalid confidence_score: %s. Must be 0-100.', v.confidence_score) END,
+            CASE WHEN NOT coalesce(s.policies->'playbooks' ? v.error_class, false)
+                 THEN format('Unknown error_class: %s', v.error_class) END,
+            CASE WHEN v.proposed_action IS NULL
+                      OR v.proposed_action NOT IN ('WAIT_AND_RETRY', 'OPEN_ISSUE', 'HUMAN_REQUIRED')
+                 THEN format('Invalid proposed_action: %s', v.proposed_action) END,
+            CASE WHEN v.signals IS NULL OR v.signals = '[]'::jsonb
+                 THEN 'Verdict has no signals' END,
+            (SELECT format('Verdict policy_snapshot_id %s is not its execution''s policy snapshot %s',
+                           coalesce(v.policy_snapshot_id::text, 'NULL'), coalesce(e.policy_snapshot_id::text, 'NULL'))
+               FROM @extschema@.workflow_executions e
+              WHERE e.id = v.execution_id
+                AND e.policy_snapshot_id IS DISTINCT FROM v.policy_snapshot_id)
+        ], NULL)
+        || @extschema@.verdict_replay_issues(v.signals, s.policies, v.error_class, v.confidence_score,
+                                             v.proposed_action, v.fingerprint_id) AS issues
+    )
+    SELECT cardinality(issues) = 0, s.version, issues FROM found
+$$;
+COMMENT ON FUNCTION audit_verdict(verdicts, policy_snapshots) IS
+    'Audits a verdict against a snapshot: the five AFU-9 checks, that the snapshot is the run''s, and a replay of the classification under the snapshot. compliant when issues is empty.';
+
+CREATE FUNCTION audit_verdict(verdict_id uuid,
+                              OUT compliant boolean, OUT policy_version text, OUT issues text[])
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, @extschema@
+AS $$
+DECLARE
+    v @extschema@.verdicts;
+    s @extschema@.policy_snapshots;
+BEGIN
+    SELECT * INTO v FROM @extschema@.verdicts WHERE id = verdict_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'cannot audit verdict %: no such verdict', verdict_id
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT * INTO s FROM @extschema@.policy_snapshots WHERE id = v.policy_snapshot_id;
+    SELECT a.compliant, a.policy_version, a.issues INTO compliant, policy_version, issues
+      FROM @extschema@.audit_verdict(v, s) a;
+END
+$$;
+COMMENT ON FUNCTION audit_verdict(uuid) IS 'audit_verdict(verdict, its snapshot) for a stored verdict; 22023 when there is no such verdict.';
+
+CREATE VIEW verdict_audits AS
+SELECT v.id AS verdict_id, v.execution_id, v.created_at, v.error_class, a.compliant, a.policy_version, a.issues
+  FROM verdicts v
+  LEFT JOIN policy_snapshots s ON s.id = v.policy_snapshot_id
+ CROSS JOIN LATERAL audit_verdict(v, s) a;
+COMMENT ON VIEW verdict_audits IS 'Every stored verdict with its audit result.';
+
+CREATE FUNCTION audit_verdicts(since interval DEFAULT interval '7 days')
+RETURNS SETOF verdict_audits
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, @extschema@
+AS $$
+    SELECT * FROM @extschema@.verdict_audits WHERE created_at > now() - since ORDER BY created_at, verdict_id
+$$;
+COMMENT ON FUNCTION audit_verdicts(interval) IS 'Every verdict stored within the interval, with its audit result.';
+
+CREATE VIEW noncompliant_verdicts AS
+SELECT * FROM verdict_audits WHERE NOT compliant;
+COMMENT ON VIEW noncompliant_verdicts IS 'Verdicts whose audit found issues, with the issues.';
+
+CREATE VIEW verdict_statistics AS
+SELECT error_class,
+       service,
+       count(*) AS verdicts,
+       round(avg(confidence_score), 2) AS avg_confidence,
+       min(confidence_score) AS min_confidence,
+       max(confidence_score) AS max_confidence,
+       mode() WITHIN GROUP (ORDER BY proposed_action) AS most_common_action,
+       count(DISTINCT execution_id) AS affected_executions
+  FROM verdicts
+ GROUP BY error_class, service;
+COMMENT ON VIEW verdict_statistics IS
+    'Per error class and service: verdicts, average/min/max confidence, most common proposed action (ties: alphabetical first), affected runs.';
+
+-- JavaScript's Math.round on a double: the consistency score must round as AFU-9 did.
+CREATE FUNCTION round_half_up(x double precision) RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT pg_catalog.floor(x) + CASE WHEN x - pg_catalog.floor(x) >= 0.5 THEN 1 ELSE 0 END $$;
+COMMENT ON FUNCTION round_half_up(double precision) IS 'Rounds half up (towards +infinity) in double precision, as JavaScript''s Math.round.';
+
+CREATE FUNCTION verdict_consistency(since interval DEFAULT interval '7 days',
+                                    OUT total bigint, OUT by_error_class jsonb,
+                                    OUT avg_confidence numeric, OUT consistency_score integer)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, @extschema@
+AS $$
+    WITH window_verdicts AS (
+        SELECT * FROM @extschema@.verdicts WHERE created_at > now() - since
+    ), ranked AS (
+        SELECT fingerprint_id, error_class, confidence_score,
+               first_value(error_class) OVER w AS first_class,
+               first_value(confidence_score) OVER w AS first_score
+          FROM window_verdicts
+        WINDOW w AS (PARTITION BY fingerprint_id ORDER BY created_at, id)
+    ), groups AS (
+        SELECT bool_and(error_class = first_class AND confidence_score = first_score) AS consistent
+          FROM ranked GROUP BY fingerprint_id
+    ), classes AS (
+        SELECT jsonb_object_agg(error_class, jsonb_build_object('count', n, 'avg_confidence', a)) AS by_class
+          FROM (SELECT error_class, count(*) AS n, round(avg(confidence_score), 2) AS a
+                  FROM window_verdicts GROUP BY error_class) c
+    )
+    SELECT (SELECT count(*) FROM window_verdicts),
+           coalesce((SELECT by_class FROM classes), '{}'::jsonb),
+           (SELECT round(avg(confidence_score), 2) FROM window_verdicts),
+           coalesce((SELECT @extschema@.round_half_up(count(*) FILTER (WHERE consistent)::float8 / count(*) * 100)::integer
+                       FROM groups HAVING count(*) > 0), 0)
+$$;
+COMMENT ON FUNCTION verdict_consistency(interval) IS
+    'Consistency of the verdicts within the interval: total, per class count and average confidence, average confidence, and consistency_score = round(consistent fingerprint groups / groups x 100), 0 when empty. A group is consistent when all its verdicts share the first one''s class and score.';

@@ -1,0 +1,328 @@
+//! The verdict algorithms of policy v1.0.0 (spec sections 2 to 4), matched to the digit so that
+//! fingerprints and scores stored by AFU-9 keep their meaning. Pure: no database access here.
+
+use crate::pattern::{is_js_space, JS_SPACE};
+use crate::policy::Policy;
+use regex::Regex;
+use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
+
+pub const UNKNOWN: &str = "UNKNOWN";
+const STOP_WORDS: [&str; 21] = [
+    "the", "this", "that", "with", "from", "have", "been", "were", "was", "are", "and", "for",
+    "not", "but", "can", "could", "would", "should", "your", "their", "there",
+];
+
+/// One failure signal; only the fields the algorithms read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Signal {
+    pub resource_type: String,
+    pub status_reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classification {
+    pub error_class: String,
+    pub service: String,
+    pub confidence_score: i32,
+    pub proposed_action: String,
+    pub playbook_id: String,
+    pub fingerprint_id: String,
+    pub tokens: Vec<String>,
+    pub verdict_type: &'static str,
+}
+
+/// `round_half_up(raw * 100)`; `raw` must lie in 0..1.
+pub fn normalize_confidence(raw: f64) -> Result<i32, String> {
+    if !(0.0..=1.0).contains(&raw) {
+        return Err(format!(
+            "Invalid confidence: {}. Must be between 0 and 1.",
+            js_number(raw)
+        ));
+    }
+    let scaled = raw * 100.0;
+    let floor = scaled.floor();
+    // Exact half-up (JavaScript's Math.round), not floor(x + 0.5), which rounds
+    // 0.49999999999999994 up; and not PostgreSQL's round(float8), which rounds half to even.
+    Ok((if scaled - floor >= 0.5 {
+        floor + 1.0
+    } else {
+        floor
+    }) as i32)
+}
+
+/// A number as JavaScript prints it in the error message.
+fn js_number(x: f64) -> String {
+    if x.is_nan() {
+        "NaN".into()
+    } else if x.is_infinite() {
+        if x > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else {
+        format!("{x}")
+    }
+}
+
+/// `fp(a, b, c)`: the first 32 hex digits of SHA-256 over `a:b:c`.
+pub fn fingerprint(class: &str, service: &str, template: &str) -> String {
+    let digest = Sha256::digest(format!("{class}:{service}:{template}").as_bytes());
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+struct TemplateStep {
+    pattern: Regex,
+    replacement: &'static str,
+}
+
+/// The template replacements, in order, written for the regex crate with JavaScript's meaning
+/// (`(?-u)` where JS classes are ASCII; JS's own white-space set).
+fn template_steps() -> &'static [TemplateStep] {
+    static STEPS: OnceLock<Vec<TemplateStep>> = OnceLock::new();
+    STEPS.get_or_init(|| {
+        let sp = JS_SPACE;
+        [
+            (format!(r"(?i-u:[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})(?i:[T{sp}])(?i-u:[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}[.0-9]*[Z]?)"), "<TIMESTAMP>"),
+            (r"[0-9]{10,13}".to_string(), "<TIMESTAMP>"),
+            (r"(?i-u:[a-z0-9]{8}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{12})".to_string(), "<UUID>"),
+            (format!(r"(?i-u:arn:aws:[a-z0-9-]+:[a-z0-9-]*:[0-9]{{12}}:)[^{sp}]+"), "<ARN>"),
+            (r"(?-u:\b[A-Z0-9]{20,}\b)".to_string(), "<ID>"),
+            (r"(?i-u:\b[A-Za-z0-9_]+Stack\b)".to_string(), "<STACK>"),
+            (format!(r"(?i-u:\b[0-9]+)[{sp}]*(?i-u:(ms|seconds?|minutes?|hours?|MB|GB|KB|MiB|GiB|KiB)\b)"), "<VALUE>"),
+            (format!(r"[{sp}]+"), " "),
+        ]
+        .into_iter()
+        .map(|(p, replacement)| TemplateStep {
+            pattern: Regex::new(&p).expect("template patterns are fixed and valid"),
+            replacement,
+        })
+        .collect()
+    })
+}
+
+/// `template(text)`: lower-cased, variable parts replaced, white space collapsed and trimmed.
+pub fn template(text: &str) -> String {
+    let mut out = text.to_lowercase();
+    for step in template_steps() {
+        if let std::borrow::Cow::Owned(replaced) = step.pattern.replace_all(&out, step.replacement)
+        {
+            out = replaced;
+        }
+    }
+    out.trim_matches(is_js_space).to_string()
+}
+
+/// The verdict's tokens: per signal, its resource type, then the words of its lower-cased
+/// reason longer than three characters that are not stop words; first occurrence kept.
+pub fn tokens(signals: &[Signal]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |t: &str| {
+        if !out.iter().any(|seen| seen == t) {
+            out.push(t.to_string());
+        }
+    };
+    for s in signals {
+        add(&s.resource_type);
+        let reason = s.status_reason.to_lowercase();
+        // JS `split(/\W+/)`: \w is ASCII, so words are ASCII and their length is in bytes.
+        for word in reason.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+            if word.len() > 3 && !STOP_WORDS.contains(&word) {
+                add(word);
+            }
+        }
+    }
+    out
+}
+
+/// The verdict type from class, action and score: the first rule that applies.
+pub fn verdict_type(class: &str, action: &str, score: i32) -> &'static str {
+    match (class, action) {
+        ("CFN_IN_PROGRESS_LOCK" | "CFN_ROLLBACK_LOCK", _) => "BLOCKED",
+        ("DEPRECATED_CDK_API", _) => "WARNING",
+        _ if score < 60 => "ESCALATED",
+        (_, "WAIT_AND_RETRY") => "DEFERRED",
+        (_, "OPEN_ISSUE") => "REJECTED",
+        (_, "HUMAN_REQUIRED") => "ESCALATED",
+        _ => "PENDING",
+    }
+}
+
+/// Classifies failure signals under a compiled policy: the first rule whose pattern matches
+/// the combined reasons wins; otherwise UNKNOWN.
+pub fn classify(policy: &Policy, signals: &[Signal]) -> Classification {
+    let (class, service, raw, template_of) = if signals.is_empty() {
+        (
+            UNKNOWN.to_string(),
+            "Unknown".to_string(),
+            0.0,
+            String::new(),
+        )
+    } else {
+        let combined = signals
+            .iter()
+            .map(|s| s.status_reason.as_str())
+            .collect::<Vec<_>>()
+            .join(" | ")
+            .to_lowercase();
+        match policy
+            .rules
+            .iter()
+            .find(|r| r.patterns.iter().any(|p| p.is_match(&combined)))
+        {
+            Some(rule) => (
+                rule.error_class.clone(),
+                rule.service.clone(),
+                rule.confidence,
+                template(&combined),
+            ),
+            None => (
+                UNKNOWN.to_string(),
+                signals[0].resource_type.clone(),
+                0.5,
+                template(&signals[0].status_reason),
+            ),
+        }
+    };
+    // Rule confidences were checked to lie in 0..1 when the policy was compiled.
+    let score = normalize_confidence(raw).expect("confidence checked at compile time");
+    let playbook = policy.playbook(&class);
+    Classification {
+        fingerprint_id: fingerprint(&class, &service, &template_of),
+        verdict_type: verdict_type(&class, &playbook.action, score),
+        proposed_action: playbook.action.clone(),
+        playbook_id: playbook.playbook_id.clone(),
+        tokens: tokens(signals),
+        confidence_score: score,
+        error_class: class,
+        service,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_up_rounding() {
+        assert_eq!(normalize_confidence(0.855), Ok(86));
+        assert_eq!(normalize_confidence(0.854), Ok(85));
+        assert_eq!(normalize_confidence(0.85), Ok(85));
+        assert_eq!(normalize_confidence(0.5), Ok(50));
+        assert_eq!(normalize_confidence(0.005), Ok(1));
+        assert_eq!(normalize_confidence(0.0), Ok(0));
+        assert_eq!(normalize_confidence(1.0), Ok(100));
+        assert_eq!(normalize_confidence(0.004999999999999999), Ok(0));
+    }
+
+    #[test]
+    fn out_of_range_confidence() {
+        assert_eq!(
+            normalize_confidence(1.5),
+            Err("Invalid confidence: 1.5. Must be between 0 and 1.".into())
+        );
+        assert_eq!(
+            normalize_confidence(-0.1),
+            Err("Invalid confidence: -0.1. Must be between 0 and 1.".into())
+        );
+        assert_eq!(
+            normalize_confidence(f64::NAN),
+            Err("Invalid confidence: NaN. Must be between 0 and 1.".into())
+        );
+        assert_eq!(
+            normalize_confidence(f64::INFINITY),
+            Err("Invalid confidence: Infinity. Must be between 0 and 1.".into())
+        );
+        assert_eq!(
+            normalize_confidence(2.0),
+            Err("Invalid confidence: 2. Must be between 0 and 1.".into())
+        );
+    }
+
+    #[test]
+    fn fingerprint_of_no_signals() {
+        assert_eq!(
+            fingerprint("UNKNOWN", "Unknown", ""),
+            "6f8a329f4f7d93b901651b231b9aaddf"
+        );
+    }
+
+    #[test]
+    fn template_steps_in_order() {
+        assert_eq!(
+            template("At 2025-01-15T09:50:00.123Z stack failed"),
+            "at <TIMESTAMP> stack failed"
+        );
+        assert_eq!(
+            template("epoch 1736934600000 here"),
+            "epoch <TIMESTAMP> here"
+        );
+        assert_eq!(
+            template("id 123E4567-E89B-12D3-A456-426614174000 x"),
+            "id <UUID> x"
+        );
+        // Step 2 eats the 12-digit account id before step 4 can see the ARN.
+        assert_eq!(
+            template("arn:aws:lambda:eu-central-1:123456789012:function:x failed"),
+            "arn:aws:lambda:eu-central-1:<TIMESTAMP>:function:x failed"
+        );
+        assert_eq!(
+            template("arn:aws:s3:::bucket/key"),
+            "arn:aws:s3:::bucket/key"
+        );
+        assert_eq!(
+            template("req 123456789012345678901234 done"),
+            "req <ID> done"
+        );
+        assert_eq!(
+            template("MyAppStack is in ROLLBACK"),
+            "<STACK> is in rollback"
+        );
+        assert_eq!(
+            template("timeout after 30 seconds and 512MB"),
+            "timeout after <VALUE> and <VALUE>"
+        );
+        assert_eq!(template("  a \t\n b\u{A0} "), "a b");
+    }
+
+    #[test]
+    fn tokens_example() {
+        let s = [Signal {
+            resource_type: "AWS::Lambda::Function".into(),
+            status_reason: "Error: environment variable API_KEY is not set".into(),
+        }];
+        assert_eq!(
+            tokens(&s),
+            [
+                "AWS::Lambda::Function",
+                "error",
+                "environment",
+                "variable",
+                "api_key"
+            ]
+        );
+    }
+
+    #[test]
+    fn verdict_types() {
+        assert_eq!(
+            verdict_type("CFN_ROLLBACK_LOCK", "OPEN_ISSUE", 95),
+            "BLOCKED"
+        );
+        assert_eq!(
+            verdict_type("CFN_IN_PROGRESS_LOCK", "WAIT_AND_RETRY", 10),
+            "BLOCKED"
+        );
+        assert_eq!(
+            verdict_type("DEPRECATED_CDK_API", "OPEN_ISSUE", 75),
+            "WARNING"
+        );
+        assert_eq!(verdict_type("UNKNOWN", "OPEN_ISSUE", 50), "ESCALATED");
+        assert_eq!(
+            verdict_type("ACM_DNS_VALIDATION_PENDING", "WAIT_AND_RETRY", 90),
+            "DEFERRED"
+        );
+        assert_eq!(verdict_type("MISSING_SECRET", "OPEN_ISSUE", 85), "REJECTED");
+        assert_eq!(
+            verdict_type("ROUTE53_DELEGATION_PENDING", "HUMAN_REQUIRED", 90),
+            "ESCALATED"
+        );
+    }
+}

@@ -1,0 +1,297 @@
+//! A policy document checked and compiled for classification, and a per-backend cache so
+//! that each distinct document is parsed and its patterns compiled once, not per verdict.
+
+use crate::pattern::compile_case_insensitive;
+use pgrx::callconv::{Arg, ArgAbi};
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+use regex::Regex;
+use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+pub const ACTIONS: [&str; 3] = ["WAIT_AND_RETRY", "OPEN_ISSUE", "HUMAN_REQUIRED"];
+
+pub struct Rule {
+    pub error_class: String,
+    pub service: String,
+    pub confidence: f64,
+    pub patterns: Vec<Regex>,
+}
+
+pub struct Playbook {
+    pub action: String,
+    pub playbook_id: String,
+}
+
+pub struct Policy {
+    pub rules: Vec<Rule>,
+    pub playbooks: HashMap<String, Playbook>,
+}
+
+impl Policy {
+    /// The playbook of a class; compile() ensured every rule class and UNKNOWN has one.
+    pub fn playbook(&self, class: &str) -> &Playbook {
+        self.playbooks
+            .get(class)
+            .unwrap_or_else(|| &self.playbooks[crate::classify::UNKNOWN])
+    }
+}
+
+/// Why a document is not a valid policy, and where (a JSON path such as `$.playbooks.UNKNOWN`).
+#[derive(Debug, PartialEq)]
+pub struct PolicyError {
+    pub path: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid policy at {}: {}", self.path, self.reason)
+    }
+}
+
+fn fail<T>(path: impl Into<String>, reason: impl Into<String>) -> Result<T, PolicyError> {
+    Err(PolicyError {
+        path: path.into(),
+        reason: reason.into(),
+    })
+}
+
+fn field<'a>(obj: &'a Value, path: &str, key: &str) -> Result<&'a Value, PolicyError> {
+    obj.get(key).ok_or_else(|| PolicyError {
+        path: format!("{path}.{key}"),
+        reason: "missing".into(),
+    })
+}
+
+fn string<'a>(obj: &'a Value, path: &str, key: &str) -> Result<&'a str, PolicyError> {
+    match field(obj, path, key)? {
+        Value::String(s) if !s.is_empty() => Ok(s),
+        Value::String(_) => fail(format!("{path}.{key}"), "must not be empty"),
+        other => fail(
+            format!("{path}.{key}"),
+            format!("must be a string, not {}", kind(other)),
+        ),
+    }
+}
+
+fn array<'a>(obj: &'a Value, path: &str, key: &str) -> Result<&'a Vec<Value>, PolicyError> {
+    match field(obj, path, key)? {
+        Value::Array(a) => Ok(a),
+        other => fail(
+            format!("{path}.{key}"),
+            format!("must be an array, not {}", kind(other)),
+        ),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Checks a policy document and compiles its patterns.
+pub fn compile(doc: &Value) -> Result<Policy, PolicyError> {
+    if !doc.is_object() {
+        return fail("$", format!("must be an object, not {}", kind(doc)));
+    }
+    if !field(doc, "$", "confidence_normalization")?.is_object() {
+        return fail("$.confidence_normalization", "must be an object");
+    }
+    let mut playbooks = HashMap::new();
+    match field(doc, "$", "playbooks")? {
+        Value::Object(map) => {
+            for (class, pb) in map {
+                let path = format!("$.playbooks.{class}");
+                if !pb.is_object() {
+                    return fail(path, format!("must be an object, not {}", kind(pb)));
+                }
+                let action = string(pb, &path, "action")?;
+                if !ACTIONS.contains(&action) {
+                    return fail(
+                        format!("{path}.action"),
+                        format!(
+                            "unknown action {action}; must be one of {}",
+                            ACTIONS.join(", ")
+                        ),
+                    );
+                }
+                let playbook_id = string(pb, &path, "playbookId")?.to_string();
+                playbooks.insert(
+                    class.clone(),
+                    Playbook {
+                        action: action.to_string(),
+                        playbook_id,
+                    },
+                );
+            }
+        }
+        other => {
+            return fail(
+                "$.playbooks",
+                format!("must be an object, not {}", kind(other)),
+            )
+        }
+    }
+    if !playbooks.contains_key(crate::classify::UNKNOWN) {
+        return fail(
+            "$.playbooks.UNKNOWN",
+            "missing: the fallback class needs a playbook",
+        );
+    }
+    let mut rules = Vec::new();
+    for (i, rule) in array(doc, "$", "classification_rules")?.iter().enumerate() {
+        let path = format!("$.classification_rules[{i}]");
+        if !rule.is_object() {
+            return fail(path, format!("must be an object, not {}", kind(rule)));
+        }
+        let error_class = string(rule, &path, "errorClass")?.to_string();
+        if !playbooks.contains_key(&error_class) {
+            return fail(
+                format!("{path}.errorClass"),
+                format!("class {error_class} has no playbook"),
+            );
+        }
+        let service = string(rule, &path, "service")?.to_string();
+        let confidence = match field(rule, &path, "confidence")?.as_f64() {
+            Some(c) if (0.0..=1.0).contains(&c) => c,
+            Some(c) => return fail(format!("{path}.confidence"), format!("{c} is outside 0..1")),
+            None => return fail(format!("{path}.confidence"), "must be a number"),
+        };
+        for (j, t) in array(rule, &path, "tokens")?.iter().enumerate() {
+            if !t.is_string() {
+                return fail(
+                    format!("{path}.tokens[{j}]"),
+                    format!("must be a string, not {}", kind(t)),
+                );
+            }
+        }
+        let sources = array(rule, &path, "patterns")?;
+        if sources.is_empty() {
+            return fail(format!("{path}.patterns"), "must hold at least one pattern");
+        }
+        let mut patterns = Vec::with_capacity(sources.len());
+        for (j, p) in sources.iter().enumerate() {
+            let ppath = format!("{path}.patterns[{j}]");
+            let Value::String(src) = p else {
+                return fail(ppath, format!("must be a string, not {}", kind(p)));
+            };
+            match compile_case_insensitive(src) {
+                Ok(re) => patterns.push(re),
+                Err(e) => {
+                    let why = e.to_string();
+                    let last = why
+                        .lines()
+                        .filter(|l| !l.trim().is_empty())
+                        .last()
+                        .unwrap_or("")
+                        .trim();
+                    return fail(ppath, format!("pattern {src:?} does not compile: {last}"));
+                }
+            }
+        }
+        rules.push(Rule {
+            error_class,
+            service,
+            confidence,
+            patterns,
+        });
+    }
+    Ok(Policy { rules, playbooks })
+}
+
+/// A jsonb argument kept as its binary form: equal documents have equal bytes, so the bytes
+/// key the cache and the document is only turned into text when it is not cached yet.
+pub struct PolicyJsonb(Vec<u8>);
+
+impl FromDatum for PolicyJsonb {
+    unsafe fn from_polymorphic_datum(
+        datum: pg_sys::Datum,
+        is_null: bool,
+        _: pg_sys::Oid,
+    ) -> Option<Self> {
+        if is_null {
+            return None;
+        }
+        unsafe {
+            let raw = datum.cast_mut_ptr::<pg_sys::varlena>();
+            let detoasted = pg_sys::pg_detoast_datum(raw);
+            let len = pgrx::varlena::varsize_any(detoasted);
+            let bytes = std::slice::from_raw_parts(detoasted as *const u8, len).to_vec();
+            if detoasted != raw {
+                pg_sys::pfree(detoasted.cast());
+            }
+            Some(PolicyJsonb(bytes))
+        }
+    }
+}
+
+unsafe impl<'fcx> ArgAbi<'fcx> for PolicyJsonb {
+    unsafe fn unbox_arg_unchecked(arg: Arg<'_, 'fcx>) -> Self {
+        let index = arg.index();
+        unsafe { arg.unbox_arg_using_from_datum() }
+            .unwrap_or_else(|| panic!("argument {index} must not be null"))
+    }
+}
+
+pgrx::impl_sql_translatable!(PolicyJsonb, arg_only = "jsonb");
+
+impl PolicyJsonb {
+    fn to_value(&self) -> Result<Value, PolicyError> {
+        // The bytes are a complete, 4-byte-header jsonb varlena (pg_detoast_datum's result).
+        unsafe {
+            let cstr = pgrx::direct_function_call::<&core::ffi::CStr>(
+                pg_sys::jsonb_out,
+                &[Some(pg_sys::Datum::from(self.0.as_ptr()))],
+            );
+            let parsed = cstr.map(|c| {
+                let value = serde_json::from_slice(c.to_bytes());
+                pg_sys::pfree(c.as_ptr() as *mut core::ffi::c_void);
+                value
+            });
+            match parsed {
+                Some(Ok(value)) => Ok(value),
+                _ => fail("$", "not readable as JSON"),
+            }
+        }
+    }
+}
+
+const CACHE_CAPACITY: usize = 32;
+
+thread_local! {
+    static CACHE: RefCell<HashMap<Vec<u8>, Rc<Policy>>> = RefCell::new(HashMap::new());
+}
+
+/// The compiled policy for a document, from this backend's cache when it was seen before.
+pub fn compiled(doc: &PolicyJsonb) -> Result<Rc<Policy>, PolicyError> {
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(&doc.0).cloned()) {
+        return Ok(hit);
+    }
+    let policy = Rc::new(compile(&doc.to_value()?)?);
+    CACHE.with(|c| {
+        let mut cache = c.borrow_mut();
+        if cache.len() >= CACHE_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(doc.0.clone(), policy.clone());
+    });
+    Ok(policy)
+}
+
+/// Raises a policy error as SQLSTATE 22023.
+pub fn raise(e: PolicyError) -> ! {
+    ereport!(
+        ERROR,
+        PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+        e.to_string()
+    );
+}
