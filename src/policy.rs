@@ -209,10 +209,12 @@ pub fn compile(doc: &Value) -> Result<Policy, PolicyError> {
 }
 
 /// A jsonb argument kept as its binary form: equal documents have equal bytes, so the bytes
-/// key the cache and the document is only turned into text when it is not cached yet.
-pub struct PolicyJsonb(Vec<u8>);
+/// key the policy cache and a document is only turned into text when it is not cached yet.
+/// Unlike pgrx's JsonB it never panics: a document serde cannot read (nested past its
+/// recursion limit) is an error the caller reports.
+pub struct RawJsonb(Vec<u8>);
 
-impl FromDatum for PolicyJsonb {
+impl FromDatum for RawJsonb {
     unsafe fn from_polymorphic_datum(
         datum: pg_sys::Datum,
         is_null: bool,
@@ -229,12 +231,12 @@ impl FromDatum for PolicyJsonb {
             if detoasted != raw {
                 pg_sys::pfree(detoasted.cast());
             }
-            Some(PolicyJsonb(bytes))
+            Some(RawJsonb(bytes))
         }
     }
 }
 
-unsafe impl<'fcx> ArgAbi<'fcx> for PolicyJsonb {
+unsafe impl<'fcx> ArgAbi<'fcx> for RawJsonb {
     unsafe fn unbox_arg_unchecked(arg: Arg<'_, 'fcx>) -> Self {
         let index = arg.index();
         unsafe { arg.unbox_arg_using_from_datum() }
@@ -242,10 +244,10 @@ unsafe impl<'fcx> ArgAbi<'fcx> for PolicyJsonb {
     }
 }
 
-pgrx::impl_sql_translatable!(PolicyJsonb, arg_only = "jsonb");
+pgrx::impl_sql_translatable!(RawJsonb, arg_only = "jsonb");
 
-impl PolicyJsonb {
-    fn to_value(&self) -> Result<Value, PolicyError> {
+impl RawJsonb {
+    pub fn to_value(&self) -> Result<Value, PolicyError> {
         // The bytes are a complete, 4-byte-header jsonb varlena (pg_detoast_datum's result).
         unsafe {
             let cstr = pgrx::direct_function_call::<&core::ffi::CStr>(
@@ -259,7 +261,7 @@ impl PolicyJsonb {
             });
             match parsed {
                 Some(Ok(value)) => Ok(value),
-                _ => fail("$", "not readable as JSON"),
+                _ => fail("$", "not readable as JSON (nested too deeply?)"),
             }
         }
     }
@@ -269,14 +271,16 @@ const CACHE_CAPACITY: usize = 32;
 
 thread_local! {
     static CACHE: RefCell<HashMap<Vec<u8>, Rc<Policy>>> = RefCell::new(HashMap::new());
+    static COMPILATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// The compiled policy for a document, from this backend's cache when it was seen before.
-pub fn compiled(doc: &PolicyJsonb) -> Result<Rc<Policy>, PolicyError> {
+pub fn compiled(doc: &RawJsonb) -> Result<Rc<Policy>, PolicyError> {
     if let Some(hit) = CACHE.with(|c| c.borrow().get(&doc.0).cloned()) {
         return Ok(hit);
     }
     let policy = Rc::new(compile(&doc.to_value()?)?);
+    COMPILATIONS.with(|n| n.set(n.get() + 1));
     CACHE.with(|c| {
         let mut cache = c.borrow_mut();
         if cache.len() >= CACHE_CAPACITY {
@@ -294,4 +298,58 @@ pub fn raise(e: PolicyError) -> ! {
         PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
         e.to_string()
     );
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    #[pg_test]
+    fn each_policy_is_compiled_once_per_backend() {
+        let before = super::COMPILATIONS.with(|n| n.get());
+        for _ in 0..5 {
+            Spi::run("SELECT * FROM classify_failure('[{\"resourceType\": \"R\", \"statusReason\": \"x\"}]')").unwrap();
+        }
+        Spi::run("SELECT * FROM generate_series(1, 100), classify_failure('[]')").unwrap();
+        assert_eq!(super::COMPILATIONS.with(|n| n.get()) - before, 1);
+        // Another document is another compilation.
+        Spi::run("SELECT * FROM classify_failure('[]', active_policy() || '{\"note\": 1}')")
+            .unwrap();
+        assert_eq!(super::COMPILATIONS.with(|n| n.get()) - before, 2);
+    }
+
+    #[test]
+    fn rejects_each_invalid_document_with_its_path() {
+        let v1: serde_json::Value = serde_json::json!({
+            "classification_rules": [{"errorClass": "A", "service": "S", "confidence": 0.5,
+                                      "tokens": [], "patterns": ["a"]}],
+            "playbooks": {"A": {"action": "OPEN_ISSUE", "playbookId": "a"},
+                          "UNKNOWN": {"action": "OPEN_ISSUE", "playbookId": "u"}},
+            "confidence_normalization": {}
+        });
+        assert!(super::compile(&v1).is_ok());
+        let broken = |pointer: &str, value: serde_json::Value| {
+            let mut doc = v1.clone();
+            *doc.pointer_mut(pointer).unwrap() = value;
+            super::compile(&doc).err().map(|e| e.to_string())
+        };
+        let e = |s: &str| Some(s.to_string());
+        assert_eq!(
+            broken("/classification_rules/0/confidence", 1.5.into()),
+            e("invalid policy at $.classification_rules[0].confidence: 1.5 is outside 0..1")
+        );
+        assert_eq!(
+            broken("/classification_rules/0/errorClass", "B".into()),
+            e("invalid policy at $.classification_rules[0].errorClass: class B has no playbook")
+        );
+        assert_eq!(broken("/playbooks/A/action", "RETRY".into()),
+                   e("invalid policy at $.playbooks.A.action: unknown action RETRY; must be one of WAIT_AND_RETRY, OPEN_ISSUE, HUMAN_REQUIRED"));
+        assert_eq!(broken("/classification_rules/0/patterns", serde_json::json!(["("])).map(|m| m.starts_with("invalid policy at $.classification_rules[0].patterns[0]: pattern \"(\" does not compile")),
+                   Some(true));
+        assert_eq!(broken("/classification_rules/0/service", 3.into()),
+                   e("invalid policy at $.classification_rules[0].service: must be a string, not a number"));
+        assert_eq!(broken("/playbooks", serde_json::json!({"A": {"action": "OPEN_ISSUE", "playbookId": "a"}})),
+                   e("invalid policy at $.playbooks.UNKNOWN: missing: the fallback class needs a playbook"));
+    }
 }

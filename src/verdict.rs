@@ -2,9 +2,8 @@
 //! Bad input raises SQLSTATE 22023 with a message naming what is wrong; nothing panics.
 
 use crate::classify::{self, Signal};
-use crate::policy::{self, PolicyJsonb};
+use crate::policy::{self, RawJsonb};
 use pgrx::prelude::*;
-use pgrx::JsonB;
 use serde_json::Value;
 
 fn invalid(message: impl Into<String>) -> ! {
@@ -49,8 +48,8 @@ fn normalize_confidence(raw: f64) -> i32 {
 /// Classifies failure signals under a policy (by default the active one). Deterministic.
 #[pg_extern(immutable, parallel_safe, requires = ["policy"])]
 fn classify_failure(
-    signals: Option<JsonB>,
-    policies: default!(Option<PolicyJsonb>, "active_policy()"),
+    signals: Option<RawJsonb>,
+    policies: default!(Option<RawJsonb>, "active_policy()"),
 ) -> TableIterator<
     'static,
     (
@@ -64,9 +63,12 @@ fn classify_failure(
         name!(verdict_type, String),
     ),
 > {
-    let Some(JsonB(signals)) = signals else {
+    let Some(signals) = signals else {
         invalid("signals must not be NULL")
     };
+    let signals = signals
+        .to_value()
+        .unwrap_or_else(|e| invalid(format!("signals are {}", e.reason)));
     let Some(policies) = policies else {
         invalid("no policy given, and no policy is active")
     };
@@ -89,8 +91,8 @@ fn classify_failure(
 /// difference from what was stored; a replay that cannot run is an issue too, not an error.
 #[pg_extern(immutable, parallel_safe)]
 fn verdict_replay_issues(
-    signals: Option<JsonB>,
-    policies: Option<PolicyJsonb>,
+    signals: Option<RawJsonb>,
+    policies: Option<RawJsonb>,
     error_class: Option<String>,
     confidence_score: Option<i32>,
     proposed_action: Option<String>,
@@ -103,7 +105,15 @@ fn verdict_replay_issues(
         Ok(p) => p,
         Err(e) => return vec![format!("Replay failed: {e}")],
     };
-    let signals = match signals.map(|JsonB(v)| parse_signals(&v)) {
+    let signals = match signals.map(|raw| {
+        raw.to_value()
+            .map_err(|e| format!("signals are {}", e.reason))
+    }) {
+        Some(Ok(v)) => Some(parse_signals(&v)),
+        Some(Err(message)) => Some(Err(message)),
+        None => None,
+    };
+    let signals = match signals {
         Some(Ok(s)) => s,
         Some(Err(message)) => return vec![format!("Replay failed: {message}")],
         None => Vec::new(),

@@ -80,3 +80,9 @@ SELECT * FROM classify_failure('[]', '{"classification_rules": [{"errorClass": "
 \echo :SQLSTATE
 SELECT * FROM classify_failure('[]', '[1, 2]');
 \echo :SQLSTATE
+
+-- Input serde cannot read (nested past 128 levels) is a clean error too, never a crash.
+SELECT * FROM classify_failure((repeat('[', 300) || repeat(']', 300))::jsonb);
+\echo :SQLSTATE
+SELECT * FROM classify_failure('[]', (repeat('{"a":', 300) || '1' || repeat('}', 300))::jsonb);
+\echo :SQLSTATE
