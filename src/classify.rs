@@ -255,8 +255,13 @@ mod tests {
             "epoch <TIMESTAMP> here"
         );
         assert_eq!(
-            template("id 123E4567-E89B-12D3-A456-426614174000 x"),
+            template("id 123E4567-E89B-12D3-A456-4266E4174000 x"),
             "id <UUID> x"
+        );
+        // A last group of 10+ digits is taken by step 2 first, as in AFU-9.
+        assert_eq!(
+            template("id 123e4567-e89b-12d3-a456-426614174000 x"),
+            "id 123e4567-e89b-12d3-a456-<TIMESTAMP> x"
         );
         // Step 2 eats the 12-digit account id before step 4 can see the ARN.
         assert_eq!(
@@ -267,9 +272,10 @@ mod tests {
             template("arn:aws:s3:::bucket/key"),
             "arn:aws:s3:::bucket/key"
         );
+        // Step 2 also eats long digit runs 13 at a time, before step 5 sees 20 of them.
         assert_eq!(
             template("req 123456789012345678901234 done"),
-            "req <ID> done"
+            "req <TIMESTAMP><TIMESTAMP> done"
         );
         assert_eq!(
             template("MyAppStack is in ROLLBACK"),
