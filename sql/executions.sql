@@ -55,8 +55,14 @@ BEGIN
         RETURN NEW;
     END IF;
 
-    SELECT * INTO active FROM @extschema@.active_policy_version();
-    IF active.version IS NULL THEN
+    -- The query of active_policy_version(), written out: plpgsql keeps its plan, while a
+    -- function call in FROM would cost several times as much on every inserted run.
+    SELECT a.version, v.document_hash INTO active
+      FROM @extschema@.policy_activations a
+      JOIN @extschema@.policy_versions v ON v.version = a.version
+     ORDER BY a.id DESC
+     LIMIT 1;
+    IF NOT FOUND THEN
         IF @extschema@.snapshot_failure_mode() = 'warn' THEN
             RAISE WARNING 'run % stored without a policy snapshot: no policy is active', NEW.id
                 USING HINT = 'afu9_policy.on_snapshot_failure is warn; set it to error to refuse such runs.';

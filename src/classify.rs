@@ -162,11 +162,7 @@ pub fn classify(policy: &Policy, signals: &[Signal]) -> Classification {
             .collect::<Vec<_>>()
             .join(" | ")
             .to_lowercase();
-        match policy
-            .rules
-            .iter()
-            .find(|r| r.patterns.iter().any(|p| p.is_match(&combined)))
-        {
+        match policy.first_match(&combined) {
             Some(rule) => (
                 rule.error_class.clone(),
                 rule.service.clone(),

@@ -4,7 +4,7 @@
 //! terminator, and `[ & ~` inside a class are literals in JS but operators here.
 //! Look-around and back-references have no translation: such a pattern does not compile.
 
-use regex::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 /// JavaScript's `\s`: white space and line terminators.
 pub const JS_SPACE: &str = r"\t\n\x0B\x0C\r \x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}";
@@ -99,6 +99,17 @@ pub fn compile_case_insensitive(js: &str) -> Result<Regex, regex::Error> {
         .case_insensitive(true)
         .size_limit(1 << 20)
         .dfa_size_limit(1 << 20)
+        .build()
+}
+
+/// Compiles patterns (each already known to compile alone) into one set, tried in one pass.
+pub fn compile_set_case_insensitive<'a>(
+    js: impl IntoIterator<Item = &'a str>,
+) -> Result<RegexSet, regex::Error> {
+    RegexSetBuilder::new(js.into_iter().map(translate))
+        .case_insensitive(true)
+        .size_limit(16 << 20)
+        .dfa_size_limit(16 << 20)
         .build()
 }
 

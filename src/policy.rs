@@ -1,11 +1,11 @@
 //! A policy document checked and compiled for classification, and a per-backend cache so
 //! that each distinct document is parsed and its patterns compiled once, not per verdict.
 
-use crate::pattern::compile_case_insensitive;
+use crate::pattern::{compile_case_insensitive, compile_set_case_insensitive};
 use pgrx::callconv::{Arg, ArgAbi};
 use pgrx::pg_sys;
 use pgrx::prelude::*;
-use regex::Regex;
+use regex::RegexSet;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -17,7 +17,6 @@ pub struct Rule {
     pub error_class: String,
     pub service: String,
     pub confidence: f64,
-    pub patterns: Vec<Regex>,
 }
 
 pub struct Playbook {
@@ -28,9 +27,20 @@ pub struct Playbook {
 pub struct Policy {
     pub rules: Vec<Rule>,
     pub playbooks: HashMap<String, Playbook>,
+    /// Every rule's patterns, in rule order then pattern order, matched in one pass.
+    patterns: RegexSet,
+    /// The rule each pattern of `patterns` belongs to.
+    rule_of_pattern: Vec<usize>,
 }
 
 impl Policy {
+    /// The first rule, in order, with a pattern that matches: the lowest matching pattern
+    /// index belongs to it, since patterns are numbered in rule order.
+    pub fn first_match(&self, text: &str) -> Option<&Rule> {
+        let first = self.patterns.matches(text).into_iter().next()?;
+        Some(&self.rules[self.rule_of_pattern[first]])
+    }
+
     /// The playbook of a class; compile() ensured every rule class and UNKNOWN has one.
     pub fn playbook(&self, class: &str) -> &Playbook {
         self.playbooks
@@ -148,6 +158,8 @@ pub fn compile(doc: &Value) -> Result<Policy, PolicyError> {
         );
     }
     let mut rules = Vec::new();
+    let mut sources_in_order: Vec<&str> = Vec::new();
+    let mut rule_of_pattern = Vec::new();
     for (i, rule) in array(doc, "$", "classification_rules")?.iter().enumerate() {
         let path = format!("$.classification_rules[{i}]");
         if !rule.is_object() {
@@ -178,14 +190,17 @@ pub fn compile(doc: &Value) -> Result<Policy, PolicyError> {
         if sources.is_empty() {
             return fail(format!("{path}.patterns"), "must hold at least one pattern");
         }
-        let mut patterns = Vec::with_capacity(sources.len());
         for (j, p) in sources.iter().enumerate() {
             let ppath = format!("{path}.patterns[{j}]");
             let Value::String(src) = p else {
                 return fail(ppath, format!("must be a string, not {}", kind(p)));
             };
+            // Alone first, so that an error names the pattern that causes it.
             match compile_case_insensitive(src) {
-                Ok(re) => patterns.push(re),
+                Ok(_) => {
+                    sources_in_order.push(src.as_str());
+                    rule_of_pattern.push(rules.len());
+                }
                 Err(e) => {
                     let why = e.to_string();
                     let last = why
@@ -202,10 +217,21 @@ pub fn compile(doc: &Value) -> Result<Policy, PolicyError> {
             error_class,
             service,
             confidence,
-            patterns,
         });
     }
-    Ok(Policy { rules, playbooks })
+    let patterns = compile_set_case_insensitive(sources_in_order).map_err(|e| PolicyError {
+        path: "$.classification_rules".into(),
+        reason: format!(
+            "the patterns together are too large: {}",
+            e.to_string().trim()
+        ),
+    })?;
+    Ok(Policy {
+        rules,
+        playbooks,
+        patterns,
+        rule_of_pattern,
+    })
 }
 
 /// A jsonb argument kept as its binary form: equal documents have equal bytes, so the bytes
