@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: the pg_regress suite (SQL with expected output) against a throwaway
-# PostgreSQL 15 cluster, then the #[pg_test] units inside PostgreSQL. Exits non-zero on any failure.
+# Runs every test: the pg_regress and isolation suites (SQL with expected output) against throwaway
+# PostgreSQL 15 clusters, then the #[pg_test] units inside PostgreSQL. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -12,6 +12,7 @@ cargo pgrx install --pg-config "$PG_CONFIG"
 echo "== pg_regress"
 regress_status=0
 bash scripts/regress.sh || regress_status=$?
+bash scripts/isolation.sh || regress_status=$?
 
 echo "== #[pg_test] units"
 # initdb refuses root: the test cluster runs as postgres in a directory it owns.

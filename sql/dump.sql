@@ -3,8 +3,9 @@
 -- activation) are left out, since a restore's CREATE EXTENSION writes them again.
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_documents',
            pg_catalog.format('WHERE hash <> %L', v.document_hash))
-  FROM @extschema@.policy_versions v WHERE v.version = 'v1.0.0';
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_versions', $$WHERE version <> 'v1.0.0'$$);
+  FROM @extschema@.policy_versions v WHERE v.id = 1;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_versions', 'WHERE id > 1');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_versions_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_activations', 'WHERE id > 1');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_activations_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_snapshot_records', '');

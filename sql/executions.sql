@@ -55,12 +55,13 @@ BEGIN
         RETURN NEW;
     END IF;
 
-    -- The query of active_policy_version(), written out: plpgsql keeps its plan, while a
-    -- function call in FROM would cost several times as much on every inserted run.
-    SELECT a.version, v.document_hash INTO active
+    -- The query of active_policy_version(NEW.repository_id), written out: plpgsql keeps its
+    -- plan, while calling the function would cost several times as much on every run.
+    SELECT v.version, v.document_hash INTO active
       FROM @extschema@.policy_activations a
-      JOIN @extschema@.policy_versions v ON v.version = a.version
-     ORDER BY a.id DESC
+      JOIN @extschema@.policy_versions v ON v.id = a.policy_version_id
+     WHERE a.repository_id = NEW.repository_id OR a.repository_id IS NULL
+     ORDER BY a.repository_id IS NULL, a.id DESC
      LIMIT 1;
     IF NOT FOUND THEN
         IF @extschema@.snapshot_failure_mode() = 'warn' THEN

@@ -57,7 +57,9 @@ WITH doc(body) AS (
   }
 }
 $policy$::jsonb
+), published AS (
+    INSERT INTO @extschema@.policy_versions (version, document_hash)
+    SELECT 'v1.0.0', @extschema@.store_policy_document(body) FROM doc
+    RETURNING id
 )
-INSERT INTO @extschema@.policy_versions (version, document_hash)
-SELECT 'v1.0.0', @extschema@.store_policy_document(body) FROM doc;
-INSERT INTO @extschema@.policy_activations (version) VALUES ('v1.0.0');
+INSERT INTO @extschema@.policy_activations (policy_version_id) SELECT id FROM published;

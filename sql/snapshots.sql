@@ -3,9 +3,7 @@
 
 CREATE TABLE policy_snapshot_records (
     id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    version       text NOT NULL
-                  CONSTRAINT policy_snapshot_records_version_is_semver
-                  CHECK (version ~ '^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$'),
+    version       policy_version NOT NULL,
     document_hash bytea NOT NULL,
     created_at    timestamptz NOT NULL DEFAULT now(),
     execution_id  uuid,

@@ -317,6 +317,21 @@ pub fn compiled(doc: &RawJsonb) -> Result<Rc<Policy>, PolicyError> {
     Ok(policy)
 }
 
+/// Checks a policy document as publish_policy does: raises 22023 naming the JSON path and the
+/// reason of the first problem; true when the document is a valid policy.
+#[pg_extern(immutable, parallel_safe)]
+fn validate_policy(policies: Option<RawJsonb>) -> bool {
+    let Some(policies) = policies else {
+        raise(PolicyError {
+            path: "$".into(),
+            reason: "must not be NULL".into(),
+        })
+    };
+    compiled(&policies)
+        .map(|_| true)
+        .unwrap_or_else(|e| raise(e))
+}
+
 /// Raises a policy error as SQLSTATE 22023.
 pub fn raise(e: PolicyError) -> ! {
     ereport!(

@@ -40,4 +40,13 @@ extension_sql_file!(
     name = "status",
     requires = ["verdict_engine"]
 );
+extension_sql_file!(
+    "../sql/lifecycle.sql",
+    name = "lifecycle",
+    requires = [
+        "verdict_engine",
+        policy::validate_policy,
+        verdict::replay_classification
+    ]
+);
 extension_sql_file!("../sql/dump.sql", name = "dump", finalize);

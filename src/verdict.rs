@@ -1,7 +1,7 @@
 //! SQL functions of the verdict engine: normalise, classify, and replay a stored verdict.
 //! Bad input raises SQLSTATE 22023 with a message naming what is wrong; nothing panics.
 
-use crate::classify::{self, Signal};
+use crate::classify::{self, Classification, Signal};
 use crate::policy::{self, RawJsonb};
 use pgrx::prelude::*;
 use serde_json::Value;
@@ -45,6 +45,48 @@ fn normalize_confidence(raw: f64) -> i32 {
     classify::normalize_confidence(raw).unwrap_or_else(|message| invalid(message))
 }
 
+/// Classifies signals under a policy document; the error says what is wrong with either.
+fn classification_of(
+    signals: Option<RawJsonb>,
+    policies: Option<RawJsonb>,
+) -> Result<Classification, String> {
+    let signals = signals.ok_or("signals must not be NULL")?;
+    let signals = signals
+        .to_value()
+        .map_err(|e| format!("signals are {}", e.reason))?;
+    classify_value(&signals, policies)
+}
+
+fn classify_value(signals: &Value, policies: Option<RawJsonb>) -> Result<Classification, String> {
+    let policies = policies.ok_or("no policy given, and no policy is active")?;
+    let policy = policy::compiled(&policies).map_err(|e| e.to_string())?;
+    Ok(classify::classify(&policy, &parse_signals(signals)?))
+}
+
+type Row = (
+    String,
+    String,
+    i32,
+    String,
+    String,
+    String,
+    Vec<String>,
+    String,
+);
+
+fn row(c: Classification) -> Row {
+    (
+        c.error_class,
+        c.service,
+        c.confidence_score,
+        c.proposed_action,
+        c.playbook_id,
+        c.fingerprint_id,
+        c.tokens,
+        c.verdict_type.to_string(),
+    )
+}
+
 /// Classifies failure signals under a policy (by default the active one). Deterministic.
 #[pg_extern(immutable, parallel_safe, requires = ["policy"])]
 fn classify_failure(
@@ -63,28 +105,34 @@ fn classify_failure(
         name!(verdict_type, String),
     ),
 > {
-    let Some(signals) = signals else {
-        invalid("signals must not be NULL")
-    };
-    let signals = signals
-        .to_value()
-        .unwrap_or_else(|e| invalid(format!("signals are {}", e.reason)));
-    let Some(policies) = policies else {
-        invalid("no policy given, and no policy is active")
-    };
-    let policy = policy::compiled(&policies).unwrap_or_else(|e| policy::raise(e));
-    let signals = parse_signals(&signals).unwrap_or_else(|message| invalid(message));
-    let c = classify::classify(&policy, &signals);
-    TableIterator::once((
-        c.error_class,
-        c.service,
-        c.confidence_score,
-        c.proposed_action,
-        c.playbook_id,
-        c.fingerprint_id,
-        c.tokens,
-        c.verdict_type.to_string(),
-    ))
+    let c = classification_of(signals, policies).unwrap_or_else(|message| invalid(message));
+    TableIterator::once(row(c))
+}
+
+/// classify_failure for replays: no row, instead of an error, when signals or policy are unusable.
+#[pg_extern(immutable, parallel_safe)]
+fn replay_classification(
+    signals: Option<RawJsonb>,
+    policies: Option<RawJsonb>,
+) -> TableIterator<
+    'static,
+    (
+        name!(error_class, String),
+        name!(service, String),
+        name!(confidence_score, i32),
+        name!(proposed_action, String),
+        name!(playbook_id, String),
+        name!(fingerprint_id, String),
+        name!(tokens, Vec<String>),
+        name!(verdict_type, String),
+    ),
+> {
+    TableIterator::new(
+        classification_of(signals, policies)
+            .ok()
+            .map(row)
+            .into_iter(),
+    )
 }
 
 /// Re-classifies a stored verdict's signals under its snapshot's policy and names every
@@ -98,27 +146,18 @@ fn verdict_replay_issues(
     proposed_action: Option<String>,
     fingerprint_id: Option<String>,
 ) -> Vec<String> {
-    let Some(policies) = policies else {
+    if policies.is_none() {
         return vec!["Replay failed: no policy snapshot".into()];
+    }
+    let replayed = match signals {
+        Some(_) => classification_of(signals, policies),
+        // A verdict stored without signals replays as no signals.
+        None => classify_value(&Value::Array(Vec::new()), policies),
     };
-    let policy = match policy::compiled(&policies) {
-        Ok(p) => p,
-        Err(e) => return vec![format!("Replay failed: {e}")],
+    let replayed = match replayed {
+        Ok(c) => c,
+        Err(message) => return vec![format!("Replay failed: {message}")],
     };
-    let signals = match signals.map(|raw| {
-        raw.to_value()
-            .map_err(|e| format!("signals are {}", e.reason))
-    }) {
-        Some(Ok(v)) => Some(parse_signals(&v)),
-        Some(Err(message)) => Some(Err(message)),
-        None => None,
-    };
-    let signals = match signals {
-        Some(Ok(s)) => s,
-        Some(Err(message)) => return vec![format!("Replay failed: {message}")],
-        None => Vec::new(),
-    };
-    let replayed = classify::classify(&policy, &signals);
     let show = |v: Option<String>| v.unwrap_or_else(|| "NULL".into());
     let mut issues = Vec::new();
     let mut compare = |what: &str, stored: Option<String>, again: String| {

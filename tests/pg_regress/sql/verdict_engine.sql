@@ -71,7 +71,8 @@ INSERT INTO verdicts (id, execution_id, policy_snapshot_id, fingerprint_id, erro
      '[{"resourceType": "AWS::CloudFormation::Stack", "statusReason": "Stack is in ROLLBACK_IN_PROGRESS"}]', now() - interval '1 minute'),
     ('00000000-0000-4000-8000-0000000000f2', '00000000-0000-4000-8000-0000000000e1', '00000000-0000-4000-8000-0000000000b2',
      'fp', 'NOT_A_CLASS', 'X', 101, 'PANIC', '[]', now() - interval '2 minutes');
-SELECT id, (audit_verdict(id)).* FROM verdicts WHERE id::text LIKE '%f_' ORDER BY id;
+SELECT id, (audit_verdict(id)).* FROM verdicts
+ WHERE id IN ('00000000-0000-4000-8000-0000000000f1', '00000000-0000-4000-8000-0000000000f2') ORDER BY id;
 -- audit_verdict(v, s) against a snapshot the verdict does not name.
 SELECT (audit_verdict(v, s)).issues
   FROM verdicts v, policy_snapshots s

@@ -1,0 +1,230 @@
+-- Policy lifecycle: publish, activate (and roll back), history, diff, replay, statistics.
+-- Publishing and activating take one lock, so versions and activations have one order;
+-- runs being inserted meanwhile are not blocked (they only read).
+
+-- 'the global scope' or 'repository <id>', for messages.
+CREATE FUNCTION policy_scope_name(repository_id uuid) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT CASE WHEN repository_id IS NULL THEN 'the global scope' ELSE 'repository ' || repository_id END $$;
+COMMENT ON FUNCTION policy_scope_name(uuid) IS 'Names a policy scope in messages.';
+
+-- The published version a scope can use: its own, else the global one.
+CREATE FUNCTION find_policy_version(version text, repository_id uuid DEFAULT NULL)
+RETURNS policy_versions
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, @extschema@
+AS $$
+DECLARE
+    published @extschema@.policy_versions;
+BEGIN
+    SELECT * INTO published FROM @extschema@.policy_versions v
+     WHERE v.version = find_policy_version.version
+       AND (v.repository_id = find_policy_version.repository_id OR v.repository_id IS NULL)
+     ORDER BY v.repository_id IS NULL
+     LIMIT 1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'policy version % is not published for %', version, @extschema@.policy_scope_name(repository_id)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN published;
+END
+$$;
+COMMENT ON FUNCTION find_policy_version(text, uuid) IS
+    'The published version of that name for a repository (its own, else the global one) or globally; 22023 when there is none.';
+
+CREATE FUNCTION publish_policy(version text, policies jsonb, activate boolean DEFAULT true,
+                               repository_id uuid DEFAULT NULL)
+RETURNS policy_versions
+LANGUAGE plpgsql
+SET search_path = pg_catalog, @extschema@
+AS $$
+DECLARE
+    latest text;
+    published @extschema@.policy_versions;
+BEGIN
+    BEGIN
+        PERFORM version::@extschema@.policy_version;
+    EXCEPTION WHEN check_violation THEN
+        RAISE EXCEPTION 'invalid policy version "%": must be vMAJOR.MINOR.PATCH', version
+            USING ERRCODE = 'invalid_parameter_value';
+    END;
+    IF version IS NULL THEN
+        RAISE EXCEPTION 'invalid policy version NULL: must be vMAJOR.MINOR.PATCH'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM @extschema@.validate_policy(policies);
+
+    LOCK TABLE @extschema@.policy_activations IN SHARE ROW EXCLUSIVE MODE;
+    IF EXISTS (SELECT 1 FROM @extschema@.policy_versions v
+                WHERE v.version = publish_policy.version
+                  AND v.repository_id IS NOT DISTINCT FROM publish_policy.repository_id) THEN
+        RAISE EXCEPTION 'policy version % is already published for %', version, policy_scope_name(repository_id)
+            USING ERRCODE = 'unique_violation',
+                  HINT = 'Published versions never change: publish a greater version.';
+    END IF;
+    SELECT v.version INTO latest FROM @extschema@.policy_versions v
+     WHERE v.repository_id IS NOT DISTINCT FROM publish_policy.repository_id
+     ORDER BY policy_version_key(v.version) DESC
+     LIMIT 1;
+    IF policy_version_key(version) <= policy_version_key(latest) THEN
+        RAISE EXCEPTION 'policy version % is not greater than %, the latest published for %',
+                        version, latest, policy_scope_name(repository_id)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    INSERT INTO @extschema@.policy_versions (version, repository_id, document_hash)
+    VALUES (version, repository_id, store_policy_document(policies))
+    RETURNING * INTO published;
+    IF activate THEN
+        INSERT INTO @extschema@.policy_activations (policy_version_id, repository_id)
+        VALUES (published.id, repository_id);
+    END IF;
+    RETURN published;
+END
+$$;
+COMMENT ON FUNCTION publish_policy(text, jsonb, boolean, uuid) IS
+    'Publishes a policy version for the global scope or one repository, after checking the document (22023 naming the JSON path and the reason) and the version (vMAJOR.MINOR.PATCH, greater than every version of the scope; 23505 when published already); activates it unless activate is false.';
+
+CREATE FUNCTION activate_policy(version text, repository_id uuid DEFAULT NULL)
+RETURNS policy_activations
+LANGUAGE plpgsql
+SET search_path = pg_catalog, @extschema@
+AS $$
+DECLARE
+    activated @extschema@.policy_activations;
+BEGIN
+    LOCK TABLE @extschema@.policy_activations IN SHARE ROW EXCLUSIVE MODE;
+    INSERT INTO @extschema@.policy_activations (policy_version_id, repository_id)
+    VALUES ((find_policy_version(version, repository_id)).id, repository_id)
+    RETURNING * INTO activated;
+    RETURN activated;
+END
+$$;
+COMMENT ON FUNCTION activate_policy(text, uuid) IS
+    'Makes a published version the one new runs of the scope are snapshotted with, from the next insert on; activating an older version is a rollback, recorded like any activation. A repository may activate its own versions or global ones.';
+
+CREATE VIEW policy_history AS
+SELECT 'publish' AS event, v.version, v.repository_id, v.published_at AS occurred_at,
+       v.published_by AS actor, v.document_hash, v.id AS policy_version_id, NULL::bigint AS activation_id
+  FROM policy_versions v
+UNION ALL
+SELECT CASE WHEN policy_version_key(v.version) < policy_version_key(lag(v.version) OVER scope)
+            THEN 'rollback' ELSE 'activate' END,
+       v.version, a.repository_id, a.activated_at, a.activated_by, v.document_hash, v.id, a.id
+  FROM policy_activations a
+  JOIN policy_versions v ON v.id = a.policy_version_id
+WINDOW scope AS (PARTITION BY a.repository_id ORDER BY a.id)
+ ORDER BY occurred_at, activation_id NULLS FIRST, policy_version_id;
+COMMENT ON VIEW policy_history IS
+    'Every publication and activation (rollback: an activation of a lower version than the scope''s previous one), with who and when.';
+
+CREATE FUNCTION policy_diff(from_version text, to_version text, repository_id uuid DEFAULT NULL)
+RETURNS TABLE (change text, item text, field text, old_value jsonb, new_value jsonb)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, @extschema@
+AS $$
+    WITH docs AS (
+        SELECT (SELECT body FROM @extschema@.policy_documents
+                 WHERE hash = (@extschema@.find_policy_version(from_version, repository_id)).document_hash) AS a,
+               (SELECT body FROM @extschema@.policy_documents
+                 WHERE hash = (@extschema@.find_policy_version(to_version, repository_id)).document_hash) AS b
+    ), old_rules AS (
+        SELECT r->>'errorClass' AS class, r AS rule, n - 1 AS position
+          FROM docs, jsonb_array_elements(a->'classification_rules') WITH ORDINALITY AS t(r, n)
+    ), new_rules AS (
+        SELECT r->>'errorClass' AS class, r AS rule, n - 1 AS position
+          FROM docs, jsonb_array_elements(b->'classification_rules') WITH ORDINALITY AS t(r, n)
+    ), rules AS (
+        SELECT o.class AS old_class, n.class AS new_class, o.rule AS old_rule, n.rule AS new_rule,
+               o.position AS old_position, n.position AS new_position
+          FROM old_rules o FULL JOIN new_rules n ON n.class = o.class
+    ), old_books AS (
+        SELECT key AS class, value AS book FROM docs, jsonb_each(a->'playbooks')
+    ), new_books AS (
+        SELECT key AS class, value AS book FROM docs, jsonb_each(b->'playbooks')
+    ), books AS (
+        SELECT coalesce(n.class, o.class) AS class, o.book AS old_book, n.book AS new_book
+          FROM old_books o FULL JOIN new_books n ON n.class = o.class
+    ), changes AS (
+        SELECT 1 AS part, coalesce(new_position, old_position) AS ord, 'rule added' AS change, new_class AS item,
+               NULL::text AS field, NULL::jsonb AS old_value, new_rule AS new_value
+          FROM rules WHERE old_rule IS NULL
+        UNION ALL
+        SELECT 1, old_position, 'rule removed', old_class, NULL, old_rule, NULL FROM rules WHERE new_rule IS NULL
+        UNION ALL
+        SELECT 1, new_position, 'rule changed', new_class, 'position', to_jsonb(old_position), to_jsonb(new_position)
+          FROM rules WHERE old_position <> new_position
+        UNION ALL
+        SELECT 1, new_position, 'rule changed', new_class, k, old_rule->k, new_rule->k
+          FROM rules, LATERAL (SELECT jsonb_object_keys(old_rule) UNION SELECT jsonb_object_keys(new_rule)) AS keys(k)
+         WHERE old_rule IS NOT NULL AND new_rule IS NOT NULL AND old_rule->k IS DISTINCT FROM new_rule->k
+        UNION ALL
+        SELECT 2, NULL, CASE WHEN old_book IS NULL THEN 'playbook added' ELSE 'playbook removed' END, class,
+               NULL, old_book, new_book
+          FROM books WHERE old_book IS NULL OR new_book IS NULL
+        UNION ALL
+        SELECT 2, NULL, 'playbook changed', class, k, old_book->k, new_book->k
+          FROM books, LATERAL (SELECT jsonb_object_keys(old_book) UNION SELECT jsonb_object_keys(new_book)) AS keys(k)
+         WHERE old_book IS NOT NULL AND new_book IS NOT NULL AND old_book->k IS DISTINCT FROM new_book->k
+        UNION ALL
+        SELECT 3, NULL, 'key changed', k, NULL, a->k, b->k
+          FROM docs, LATERAL (SELECT jsonb_object_keys(a) UNION SELECT jsonb_object_keys(b)) AS keys(k)
+         WHERE k NOT IN ('classification_rules', 'playbooks') AND a->k IS DISTINCT FROM b->k
+    )
+    SELECT change, item, field, old_value, new_value FROM changes ORDER BY part, ord, item, change, field
+$$;
+COMMENT ON FUNCTION policy_diff(text, text, uuid) IS
+    'What changed from one published version to another, one row per change: rules added, removed or changed (per field, and position, since the first match wins; rules are matched by errorClass), playbooks added, removed or changed (per field), other top-level keys changed.';
+
+CREATE FUNCTION replay_verdicts(version text, since interval DEFAULT interval '30 days', repository_id uuid DEFAULT NULL)
+RETURNS TABLE (verdict_id uuid, execution_id uuid, created_at timestamptz, policy_version text,
+               error_class text, confidence_score integer, proposed_action text,
+               replayed_error_class text, replayed_confidence_score integer, replayed_proposed_action text,
+               diverges boolean)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, @extschema@
+AS $$
+    WITH candidate AS (
+        SELECT body FROM @extschema@.policy_documents
+         WHERE hash = (@extschema@.find_policy_version(version, repository_id)).document_hash
+    )
+    SELECT v.id, v.execution_id, v.created_at, r.version, v.error_class, v.confidence_score, v.proposed_action,
+           c.error_class, c.confidence_score, c.proposed_action,
+           (v.error_class, v.confidence_score, v.proposed_action)
+               IS DISTINCT FROM (c.error_class, c.confidence_score, c.proposed_action)
+      FROM @extschema@.verdicts v
+      LEFT JOIN @extschema@.policy_snapshot_records r ON r.id = v.policy_snapshot_id
+      CROSS JOIN candidate
+      LEFT JOIN LATERAL @extschema@.replay_classification(v.signals, candidate.body) c ON true
+     WHERE v.created_at > now() - since
+     ORDER BY v.created_at, v.id
+$$;
+COMMENT ON FUNCTION replay_verdicts(text, interval, uuid) IS
+    'What a published version would decide on the signals of every verdict stored within the interval, beside what was decided, and whether they diverge (class, score or action). Signals that cannot be replayed give NULLs and count as diverging.';
+
+CREATE VIEW policy_version_stats AS
+WITH runs AS (
+    SELECT r.version, count(*) AS runs, count(*) FILTER (WHERE e.status = 'failed') AS failed_runs
+      FROM workflow_executions e
+      JOIN policy_snapshot_records r ON r.id = e.policy_snapshot_id
+     GROUP BY r.version
+), per_class AS (
+    SELECT r.version, v.error_class, count(*) AS verdicts, sum(v.confidence_score) AS score_sum
+      FROM verdicts v
+      JOIN policy_snapshot_records r ON r.id = v.policy_snapshot_id
+     GROUP BY r.version, v.error_class
+), judged AS (
+    SELECT version, sum(verdicts) AS verdicts, jsonb_object_agg(error_class, verdicts) AS verdicts_by_class,
+           round(sum(score_sum) / sum(verdicts), 2) AS avg_confidence
+      FROM per_class GROUP BY version
+)
+SELECT version AS policy_version,
+       coalesce(runs.runs, 0) AS runs,
+       coalesce(runs.failed_runs, 0) AS failed_runs,
+       coalesce(judged.verdicts, 0)::bigint AS verdicts,
+       coalesce(judged.verdicts_by_class, '{}'::jsonb) AS verdicts_by_class,
+       judged.avg_confidence
+  FROM runs FULL JOIN judged USING (version)
+ ORDER BY policy_version_key(version);
+COMMENT ON VIEW policy_version_stats IS
+    'Per snapshotted policy version: runs, failed runs, verdicts, verdicts per class, average confidence.';
