@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs inside pg_virtualenv (bench/run.sh): prints name|value lines.
+# The workload of bench/run.sh, run inside pg_virtualenv: prints name|value lines.
 set -euo pipefail
 verdicts=$1
 audits=$2
-psql -XAtq -v ON_ERROR_STOP=1 -v verdicts="$verdicts" -v audits="$audits" <<'SQL'
+runs=$3
+psql -XAtq -v ON_ERROR_STOP=1 -v verdicts="$verdicts" -v audits="$audits" -v runs="$runs" <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION afu9_policy;
 SELECT 'server|PostgreSQL ' || current_setting('server_version');
@@ -40,4 +41,18 @@ TRUNCATE clock; INSERT INTO clock VALUES (clock_timestamp());
 SELECT count(*) FILTER (WHERE compliant) FROM audit_verdicts(interval '1 day') \g /dev/null
 SELECT 'audit_ms|' || round(extract(epoch FROM clock_timestamp() - t) * 1000) FROM clock;
 SELECT 'audited|' || count(*) FROM verdicts;
+
+-- Storage per run: snapshot rows with their indexes and TOAST, against the old flow's full
+-- copy of the policy per run (same columns, the document in each row).
+INSERT INTO workflow_executions (workflow_id, status) SELECT 'storage', 'completed' FROM generate_series(1, :runs);
+VACUUM ANALYZE policy_snapshot_records;
+SELECT 'snapshot_bytes_per_run|' || round(pg_total_relation_size('policy_snapshot_records')::numeric / count(*))
+  FROM policy_snapshot_records;
+CREATE TABLE full_copy_snapshots (id uuid PRIMARY KEY, version text, policies jsonb, created_at timestamptz, metadata jsonb);
+INSERT INTO full_copy_snapshots SELECT id, version, policies, created_at, metadata FROM policy_snapshots;
+VACUUM ANALYZE full_copy_snapshots;
+SELECT 'full_copy_bytes_per_run|' || round(pg_total_relation_size('full_copy_snapshots')::numeric / count(*))
+  FROM full_copy_snapshots;
+SELECT 'document_bytes|' || pg_column_size(body) || ' stored, ' || octet_length(body::text) || ' as text'
+  FROM policy_documents LIMIT 1;
 SQL
