@@ -11,3 +11,9 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_activations_id_se
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_snapshot_records', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.workflow_executions', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.verdicts', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_ledger', '');
+-- The identity sequences, so that a restore goes on numbering after the restored rows
+-- (one statement each: pg_extension_config_dump updates the same catalog row every time).
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('@extschema@.policy_snapshot_records', 'ledger_seq')::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('@extschema@.policy_versions', 'ledger_seq')::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('@extschema@.verdicts', 'ledger_seq')::regclass, '');

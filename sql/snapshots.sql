@@ -8,7 +8,8 @@ CREATE TABLE policy_snapshot_records (
     created_at    timestamptz NOT NULL DEFAULT now(),
     execution_id  uuid,
     created_by    text NOT NULL DEFAULT current_user,
-    metadata      jsonb
+    metadata      jsonb,
+    ledger_seq    bigint NOT NULL GENERATED ALWAYS AS IDENTITY
 );
 -- No foreign key to policy_documents: documents can never be deleted (guarded below), and a
 -- per-run key check would cost every insert; a dangling hash shows up as a modified snapshot.
@@ -20,6 +21,7 @@ COMMENT ON COLUMN policy_snapshot_records.document_hash IS 'SHA-256 of the polic
 COMMENT ON COLUMN policy_snapshot_records.created_at IS 'When the snapshot was taken.';
 COMMENT ON COLUMN policy_snapshot_records.execution_id IS 'The run it was taken for; NULL for snapshots inserted directly.';
 COMMENT ON COLUMN policy_snapshot_records.created_by IS 'The role whose statement took the snapshot.';
+COMMENT ON COLUMN policy_snapshot_records.ledger_seq IS 'Insertion order, which the tamper-evident ledger chains in.';
 COMMENT ON COLUMN policy_snapshot_records.metadata IS 'Metadata given when the snapshot was inserted directly (a migration); NULL when taken by the trigger.';
 
 CREATE INDEX policy_snapshot_records_created_at_idx ON policy_snapshot_records (created_at);

@@ -20,7 +20,8 @@ CREATE TABLE verdicts (
     signals            jsonb NOT NULL DEFAULT '[]',
     playbook_id        text,
     created_at         timestamptz NOT NULL DEFAULT now(),
-    metadata           jsonb NOT NULL DEFAULT '{}'
+    metadata           jsonb NOT NULL DEFAULT '{}',
+    ledger_seq         bigint NOT NULL GENERATED ALWAYS AS IDENTITY
 );
 COMMENT ON TABLE verdicts IS
     'Verdicts on failed runs, each linked to its run''s policy snapshot (filled in when omitted, checked when given). Immutable: UPDATE and TRUNCATE are rejected.';
@@ -38,6 +39,7 @@ COMMENT ON COLUMN verdicts.signals IS 'The failure signals the verdict was compu
 COMMENT ON COLUMN verdicts.playbook_id IS 'Playbook proposed.';
 COMMENT ON COLUMN verdicts.created_at IS 'When the verdict was stored.';
 COMMENT ON COLUMN verdicts.metadata IS 'Free-form metadata.';
+COMMENT ON COLUMN verdicts.ledger_seq IS 'Insertion order, which the tamper-evident ledger chains in.';
 
 CREATE INDEX idx_verdicts_execution_id ON verdicts (execution_id);
 CREATE INDEX idx_verdicts_policy_snapshot_id ON verdicts (policy_snapshot_id);

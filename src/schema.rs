@@ -49,4 +49,9 @@ extension_sql_file!(
         verdict::replay_classification
     ]
 );
+extension_sql_file!(
+    "../sql/ledger.sql",
+    name = "ledger",
+    requires = ["lifecycle"]
+);
 extension_sql_file!("../sql/dump.sql", name = "dump", finalize);
