@@ -45,7 +45,7 @@ CREATE INDEX idx_executions_created_at ON workflow_executions (created_at);
 
 CREATE FUNCTION take_policy_snapshot() RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 DECLARE
     active record;
@@ -87,7 +87,7 @@ COMMENT ON FUNCTION take_policy_snapshot() IS
 -- deleted snapshot may clear it; nothing may point a run at another snapshot.
 CREATE FUNCTION guard_execution_update() RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 BEGIN
     IF NEW.policy_snapshot_id IS DISTINCT FROM OLD.policy_snapshot_id

@@ -4,7 +4,7 @@
 
 CREATE FUNCTION raise_immutable(operation text, relation text, what text) RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     RAISE EXCEPTION 'cannot % %: % are immutable', operation, relation, what
@@ -17,7 +17,7 @@ COMMENT ON FUNCTION raise_immutable(text, text, text) IS
 
 CREATE FUNCTION reject_change() RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 BEGIN
     -- TG_ARGV[0] names what is protected, in the user's words ("policy snapshots").

@@ -59,7 +59,7 @@ COMMENT ON VIEW policy_ledger_rows IS 'Every row the ledger chains, with the SHA
 
 CREATE FUNCTION seal_policy_ledger() RETURNS bigint
 LANGUAGE plpgsql
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 DECLARE
     c text;
@@ -93,7 +93,7 @@ COMMENT ON FUNCTION seal_policy_ledger() IS
 
 CREATE FUNCTION policy_ledger_digest() RETURNS jsonb
 LANGUAGE plpgsql
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 BEGIN
     PERFORM @extschema@.seal_policy_ledger();
@@ -112,7 +112,7 @@ COMMENT ON FUNCTION policy_ledger_digest() IS
 CREATE FUNCTION verify_policy_ledger(digest jsonb DEFAULT NULL)
 RETURNS TABLE (table_name text, row_id text, kind text, detail text)
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
     WITH entries AS (
         SELECT l.*, lag(l.chain_hash) OVER (PARTITION BY l.chain ORDER BY l.position) AS previous,

@@ -12,7 +12,7 @@ COMMENT ON FUNCTION policy_scope_name(uuid) IS 'Names a policy scope in messages
 CREATE FUNCTION find_policy_version(version text, repository_id uuid DEFAULT NULL)
 RETURNS policy_versions
 LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 DECLARE
     published @extschema@.policy_versions;
@@ -36,7 +36,7 @@ CREATE FUNCTION publish_policy(version text, policies jsonb, activate boolean DE
                                repository_id uuid DEFAULT NULL)
 RETURNS policy_versions
 LANGUAGE plpgsql
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 DECLARE
     latest text;
@@ -88,7 +88,7 @@ COMMENT ON FUNCTION publish_policy(text, jsonb, boolean, uuid) IS
 CREATE FUNCTION activate_policy(version text, repository_id uuid DEFAULT NULL)
 RETURNS policy_activations
 LANGUAGE plpgsql
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 DECLARE
     activated @extschema@.policy_activations;
@@ -121,7 +121,7 @@ COMMENT ON VIEW policy_history IS
 CREATE FUNCTION policy_diff(from_version text, to_version text, repository_id uuid DEFAULT NULL)
 RETURNS TABLE (change text, item text, field text, old_value jsonb, new_value jsonb)
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
     WITH docs AS (
         SELECT (SELECT body FROM @extschema@.policy_documents
@@ -182,7 +182,7 @@ RETURNS TABLE (verdict_id uuid, execution_id uuid, created_at timestamptz, polic
                replayed_error_class text, replayed_confidence_score integer, replayed_proposed_action text,
                diverges boolean)
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
     WITH candidate AS (
         SELECT body FROM @extschema@.policy_documents

@@ -88,7 +88,7 @@ ALTER TABLE policy_activations ENABLE ALWAYS TRIGGER policy_activations_reject_t
 -- Stores a policy document unless the same content is stored already; returns its hash.
 CREATE FUNCTION store_policy_document(policies jsonb) RETURNS bytea
 LANGUAGE plpgsql
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 DECLARE
     doc_hash bytea;
@@ -110,7 +110,7 @@ COMMENT ON FUNCTION store_policy_document(jsonb) IS
 -- earlier in the same statement (the RETURNING of an INSERT into policy_snapshots).
 CREATE FUNCTION policy_document(hash bytea) RETURNS jsonb
 LANGUAGE sql VOLATILE
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
     SELECT body FROM @extschema@.policy_documents d WHERE d.hash = policy_document.hash
 $$;
@@ -120,7 +120,7 @@ COMMENT ON FUNCTION policy_document(bytea) IS 'The policy document stored under 
 CREATE FUNCTION active_policy_version(repository_id uuid DEFAULT NULL,
                                       OUT version text, OUT document_hash bytea, OUT scope_repository_id uuid)
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
     SELECT v.version, v.document_hash, a.repository_id
       FROM @extschema@.policy_activations a
@@ -135,7 +135,7 @@ COMMENT ON FUNCTION active_policy_version(uuid) IS
 -- One flat query, not a call of active_policy_version() in FROM, which costs ten times as much.
 CREATE FUNCTION active_policy(repository_id uuid DEFAULT NULL) RETURNS jsonb
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
     SELECT d.body
       FROM @extschema@.policy_activations a

@@ -83,7 +83,7 @@ ALTER TABLE policy_snapshot_records ENABLE ALWAYS TRIGGER policy_snapshot_record
 -- session_replication_role = replica skips foreign keys; this guard is ENABLE ALWAYS.
 CREATE FUNCTION guard_snapshot_delete() RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 DECLARE
     holder uuid;

@@ -9,7 +9,7 @@ CREATE FUNCTION factory_status(run_limit integer DEFAULT 10, error_limit integer
                                kpi_period_hours integer DEFAULT 24)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 DECLARE
     period interval;

@@ -3,7 +3,7 @@
 
 CREATE FUNCTION generate_verdict(execution_id uuid, signals jsonb) RETURNS verdicts
 LANGUAGE plpgsql
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 DECLARE
     run record;
@@ -41,7 +41,7 @@ COMMENT ON FUNCTION generate_verdict(uuid, jsonb) IS
 CREATE FUNCTION audit_verdict(v verdicts, s policy_snapshots,
                               OUT compliant boolean, OUT policy_version text, OUT issues text[])
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
     WITH found AS (
         SELECT array_remove(ARRAY[
@@ -73,7 +73,7 @@ COMMENT ON FUNCTION audit_verdict(verdicts, policy_snapshots) IS
 CREATE FUNCTION audit_verdict(verdict_id uuid,
                               OUT compliant boolean, OUT policy_version text, OUT issues text[])
 LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 DECLARE
     v @extschema@.verdicts;
@@ -101,7 +101,7 @@ COMMENT ON VIEW verdict_audits IS 'Every stored verdict with its audit result.';
 CREATE FUNCTION audit_verdicts(since interval DEFAULT interval '7 days')
 RETURNS SETOF verdict_audits
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
     SELECT * FROM @extschema@.verdict_audits WHERE created_at > now() - since ORDER BY created_at, verdict_id
 $$;
@@ -135,7 +135,7 @@ CREATE FUNCTION verdict_consistency(since interval DEFAULT interval '7 days',
                                     OUT total bigint, OUT by_error_class jsonb,
                                     OUT avg_confidence numeric, OUT consistency_score integer)
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
     WITH window_verdicts AS (
         SELECT * FROM @extschema@.verdicts WHERE created_at > now() - since

@@ -48,7 +48,7 @@ CREATE INDEX idx_verdicts_fingerprint_id ON verdicts (fingerprint_id);
 
 CREATE FUNCTION link_verdict_to_snapshot() RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 DECLARE
     run_snapshot uuid;

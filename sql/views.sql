@@ -33,7 +33,7 @@ RETURNS TABLE (executions bigint,
                traceability_percentage numeric,
                modified_snapshots bigint)
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
     WITH runs AS (
         SELECT count(*) AS total,
@@ -75,7 +75,7 @@ COMMENT ON VIEW policy_kpis IS 'policy_kpis(interval) over the last 7 days: one 
 CREATE FUNCTION get_policy_snapshot_for_execution(execution_id uuid)
 RETURNS policy_snapshots
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, @extschema@
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
     SELECT s.*
       FROM @extschema@.workflow_executions e

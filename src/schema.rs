@@ -54,4 +54,9 @@ extension_sql_file!(
     name = "ledger",
     requires = ["lifecycle"]
 );
+extension_sql_file!(
+    "../sql/access.sql",
+    name = "access",
+    requires = ["ledger", "status"]
+);
 extension_sql_file!("../sql/dump.sql", name = "dump", finalize);

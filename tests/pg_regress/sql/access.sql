@@ -1,0 +1,105 @@
+-- Access control: installed by a database owner who is not a superuser (trusted extension),
+-- the writer and auditor roles, and a search_path hijack that does not work.
+\set SHOW_CONTEXT never
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS afu9_policy CASCADE;
+DROP OWNED BY afu9_test_owner, afu9_test_writer, afu9_test_auditor;
+DROP ROLE IF EXISTS afu9_test_owner;
+DROP ROLE IF EXISTS afu9_test_writer;
+DROP ROLE IF EXISTS afu9_test_auditor;
+RESET client_min_messages;
+CREATE ROLE afu9_test_owner NOSUPERUSER;
+CREATE ROLE afu9_test_writer NOSUPERUSER;
+CREATE ROLE afu9_test_auditor NOSUPERUSER;
+SELECT format('GRANT CREATE ON DATABASE %I TO afu9_test_owner', current_database()) \gexec
+GRANT CREATE ON SCHEMA public TO afu9_test_owner;
+
+-- The application's owner role installs it; the tables belong to the bootstrap superuser.
+SET ROLE afu9_test_owner;
+CREATE EXTENSION afu9_policy;
+SELECT c.relname, pg_get_userbyid(c.relowner) = (SELECT rolname FROM pg_roles WHERE oid = 10) AS owned_by_bootstrap_superuser
+  FROM pg_class c JOIN pg_depend d ON d.objid = c.oid AND d.deptype = 'e'
+ WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'afu9_policy') AND c.relkind = 'r'
+ ORDER BY 1;
+-- ... so the role that installed it cannot switch off a guard.
+ALTER TABLE policy_snapshot_records DISABLE TRIGGER policy_snapshot_records_reject_update;
+\echo :SQLSTATE
+-- It may hand the roles on and publish policies.
+GRANT afu9_policy_writer TO afu9_test_writer;
+GRANT afu9_policy_auditor TO afu9_test_auditor;
+SELECT version FROM publish_policy('v1.1.0', active_policy() || '{"note": "by the owner"}', false);
+RESET ROLE;
+
+-- The writer: inserts runs, generates verdicts, moves runs along; nothing else.
+SET ROLE afu9_test_writer;
+INSERT INTO workflow_executions (id, workflow_id, status) VALUES ('00000000-0000-4000-8000-0000000000e1', 'wf', 'running')
+RETURNING policy_snapshot_id IS NOT NULL AS has_snapshot;
+SELECT status, completed_at IS NOT NULL AS completed FROM update_run_status('00000000-0000-4000-8000-0000000000e1', 'failed', NULL, 'secret not found');
+SELECT error_class FROM generate_verdict('00000000-0000-4000-8000-0000000000e1', '[{"resourceType": "R", "statusReason": "secret not found"}]');
+INSERT INTO verdicts (execution_id, fingerprint_id, error_class, service, confidence_score, proposed_action)
+VALUES ('00000000-0000-4000-8000-0000000000e1', 'fp', 'UNKNOWN', 'Unknown', 50, 'OPEN_ISSUE');
+SELECT count(*) AS verdicts FROM verdicts;
+UPDATE workflow_executions SET status = 'completed';
+\echo :SQLSTATE
+UPDATE verdicts SET confidence_score = 1;
+\echo :SQLSTATE
+UPDATE policy_snapshot_records SET version = 'v9.9.9';
+\echo :SQLSTATE
+DELETE FROM verdicts;
+\echo :SQLSTATE
+DELETE FROM workflow_executions;
+\echo :SQLSTATE
+TRUNCATE verdicts;
+\echo :SQLSTATE
+TRUNCATE policy_snapshot_records CASCADE;
+\echo :SQLSTATE
+ALTER TABLE verdicts DISABLE TRIGGER verdicts_reject_update;
+\echo :SQLSTATE
+ALTER TABLE workflow_executions DISABLE TRIGGER take_policy_snapshot;
+\echo :SQLSTATE
+INSERT INTO policy_snapshots (version, policies) VALUES ('v1.0.0', '{}');
+\echo :SQLSTATE
+SELECT activate_policy('v1.1.0');
+\echo :SQLSTATE
+SELECT publish_policy('v9.0.0', active_policy());
+\echo :SQLSTATE
+
+-- A function and an operator planted earlier on the search_path are not used by the
+-- extension's functions and triggers.
+RESET ROLE;
+CREATE SCHEMA evil AUTHORIZATION afu9_test_writer;
+SET ROLE afu9_test_writer;
+CREATE FUNCTION evil.sha256(bytea) RETURNS bytea LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'hijacked sha256'; END $$;
+CREATE FUNCTION evil.now() RETURNS timestamptz LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'hijacked now'; END $$;
+CREATE FUNCTION evil.uuid_eq(uuid, uuid) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'hijacked ='; END $$;
+CREATE OPERATOR evil.= (LEFTARG = uuid, RIGHTARG = uuid, FUNCTION = evil.uuid_eq);
+SET search_path = evil, public, pg_catalog;
+INSERT INTO workflow_executions (id, workflow_id, status) VALUES ('00000000-0000-4000-8000-0000000000e2', 'wf', 'failed')
+RETURNING policy_snapshot_id IS NOT NULL AS has_snapshot;
+SELECT error_class FROM generate_verdict('00000000-0000-4000-8000-0000000000e2', '[{"resourceType": "R", "statusReason": "invalid unit"}]');
+SELECT status FROM update_run_status('00000000-0000-4000-8000-0000000000e2', 'failed');
+RESET search_path;
+RESET ROLE;
+
+-- The auditor: reads, audits, verifies, takes the digest; writes nothing.
+SET ROLE afu9_test_auditor;
+SELECT count(*) AS audited, count(*) FILTER (WHERE compliant) AS compliant FROM audit_verdicts();
+SELECT count(*) AS problems FROM verify_policy_ledger();
+SELECT (policy_ledger_digest()->'chains'->'verdicts'->>'length')::int AS sealed_verdicts;
+SELECT (factory_status()->'runs'->>'total')::int AS runs;
+INSERT INTO workflow_executions (workflow_id, status) VALUES ('wf', 'running');
+\echo :SQLSTATE
+SELECT * FROM generate_verdict('00000000-0000-4000-8000-0000000000e1', '[]');
+\echo :SQLSTATE
+RESET ROLE;
+
+-- Nothing the writer or auditor tried changed a verdict or snapshot.
+SELECT count(*) AS verdicts, min(confidence_score) AS min_score FROM verdicts;
+SELECT count(*) AS problems FROM verify_policy_ledger();
+
+SET client_min_messages = warning;
+DROP EXTENSION afu9_policy CASCADE;
+DROP SCHEMA evil CASCADE;
+REVOKE CREATE ON SCHEMA public FROM afu9_test_owner;
+DROP OWNED BY afu9_test_owner, afu9_test_writer, afu9_test_auditor;
+DROP ROLE afu9_test_owner, afu9_test_writer, afu9_test_auditor;
