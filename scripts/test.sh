@@ -13,6 +13,7 @@ echo "== pg_regress"
 regress_status=0
 bash scripts/regress.sh || regress_status=$?
 bash scripts/isolation.sh || regress_status=$?
+bash scripts/dump_restore.sh || regress_status=$?
 
 echo "== #[pg_test] units"
 # initdb refuses root: the test cluster runs as postgres in a directory it owns.

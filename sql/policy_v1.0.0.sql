@@ -1,4 +1,7 @@
--- Policy v1.0.0 (spec section 1), stored as data and activated at install.
+-- Policy v1.0.0 (spec section 1), stored as data and activated at install. It ships with the
+-- extension: its publication and first activation carry a fixed time and the actor
+-- afu9_policy, so that every installation, and a restore (which installs it again), has the
+-- same rows, and the ledger's hash of them still holds.
 -- Patterns are case-insensitive regular expressions, tried rule by rule, pattern by pattern.
 WITH doc(body) AS (
     SELECT $policy$
@@ -57,9 +60,14 @@ WITH doc(body) AS (
   }
 }
 $policy$::jsonb
+), stored AS (
+    INSERT INTO @extschema@.policy_documents (hash, body, created_at)
+    SELECT pg_catalog.sha256(pg_catalog.convert_to(body::text, 'UTF8')), body, '2025-01-15 00:00:00+00' FROM doc
+    RETURNING hash, created_at
 ), published AS (
-    INSERT INTO @extschema@.policy_versions (version, document_hash)
-    SELECT 'v1.0.0', @extschema@.store_policy_document(body) FROM doc
-    RETURNING id
+    INSERT INTO @extschema@.policy_versions (version, document_hash, published_at, published_by)
+    SELECT 'v1.0.0', hash, created_at, 'afu9_policy' FROM stored
+    RETURNING id, published_at, published_by
 )
-INSERT INTO @extschema@.policy_activations (policy_version_id) SELECT id FROM published;
+INSERT INTO @extschema@.policy_activations (policy_version_id, activated_at, activated_by)
+SELECT id, published_at, published_by FROM published;

@@ -97,7 +97,9 @@ SELECT e.id, s.version, g.proposed_action
 SELECT activate_policy('v1.1.0', '00000000-0000-4000-8000-00000000aaaa') IS NOT NULL AS pinned;
 SELECT version, scope_repository_id FROM active_policy_version('00000000-0000-4000-8000-00000000aaaa');
 
-SELECT event, version, repository_id, actor = current_user AS by_me FROM policy_history;
+-- v1.0.0 ships with the extension: published and activated by afu9_policy.
+SELECT event, version, repository_id, actor FROM policy_history WHERE actor <> current_user;
+SELECT event, version, repository_id FROM policy_history WHERE actor = current_user;
 
 -- What changed from v1.0.0 to v1.1.0.
 SELECT * FROM policy_diff('v1.0.0', 'v1.1.0');
