@@ -11,8 +11,8 @@ cargo pgrx install --pg-config "$PG_CONFIG"
 
 echo "== pg_regress"
 regress_status=0
-bash scripts/regress.sh || regress_status=$?
-bash scripts/isolation.sh || regress_status=$?
+bash scripts/suite.sh regress || regress_status=$?
+bash scripts/suite.sh isolation || regress_status=$?
 bash scripts/dump_restore.sh || regress_status=$?
 
 echo "== #[pg_test] units"
