@@ -7,4 +7,4 @@ source scripts/env.sh
 bash scripts/setup.sh
 echo "== building and installing afu9_policy (release)"
 cargo pgrx install --release --pg-config "$PG_CONFIG"
-pg_virtualenv -v 15 -- psql -X -f scripts/demo.sql
+pg_virtualenv -t -v 15 -- psql -X -f scripts/demo.sql

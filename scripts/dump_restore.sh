@@ -3,4 +3,4 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-pg_virtualenv -v 15 -- bash tests/dump_restore.sh
+pg_virtualenv -t -v 15 -- bash tests/dump_restore.sh

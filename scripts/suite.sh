@@ -16,7 +16,7 @@ esac
 out=target/$kind
 rm -rf "$out" && mkdir -p "$out"
 tests=${*:-$(cd "$dir/$inputs" && ls *."$ext" | sed "s/\.$ext\$//")}
-pg_virtualenv -v 15 -- "$runner" --inputdir="$dir" --outputdir="$out" \
+pg_virtualenv -t -v 15 -- "$runner" --inputdir="$dir" --outputdir="$out" \
     --bindir="$PG_BIN" --dbname="afu9_policy_$kind" $tests >"$out/$kind.log" 2>&1
 status=$?
 grep -E '^test |tests (passed|failed)' "$out/$kind.log" || cat "$out/$kind.log"

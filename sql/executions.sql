@@ -48,22 +48,34 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 DECLARE
-    active record;
+    active_version text;
+    active_hash bytea;
 BEGIN
     -- A run that names its snapshot (a restore) keeps it; the foreign key checks it exists.
     IF NEW.policy_snapshot_id IS NOT NULL THEN
         RETURN NEW;
     END IF;
 
-    -- The query of active_policy_version(NEW.repository_id), written out: plpgsql keeps its
-    -- plan, while calling the function would cost several times as much on every run.
-    SELECT v.version, v.document_hash INTO active
-      FROM @extschema@.policy_activations a
-      JOIN @extschema@.policy_versions v ON v.id = a.policy_version_id
-     WHERE a.repository_id = NEW.repository_id OR a.repository_id IS NULL
-     ORDER BY a.repository_id IS NULL, a.id DESC
-     LIMIT 1;
-    IF NOT FOUND THEN
+    -- What active_policy_version(NEW.repository_id) answers, as two index scans: the
+    -- repository's newest activation, else the global one. Written out, plpgsql keeps the
+    -- plans; a function call, or one query with OR, costs several times as much per run.
+    IF NEW.repository_id IS NOT NULL THEN
+        SELECT v.version, v.document_hash INTO active_version, active_hash
+          FROM @extschema@.policy_activations a
+          JOIN @extschema@.policy_versions v ON v.id = a.policy_version_id
+         WHERE a.repository_id = NEW.repository_id
+         ORDER BY a.id DESC
+         LIMIT 1;
+    END IF;
+    IF active_version IS NULL THEN
+        SELECT v.version, v.document_hash INTO active_version, active_hash
+          FROM @extschema@.policy_activations a
+          JOIN @extschema@.policy_versions v ON v.id = a.policy_version_id
+         WHERE a.repository_id IS NULL
+         ORDER BY a.id DESC
+         LIMIT 1;
+    END IF;
+    IF active_version IS NULL THEN
         IF @extschema@.snapshot_failure_mode() = 'warn' THEN
             RAISE WARNING 'run % stored without a policy snapshot: no policy is active', NEW.id
                 USING HINT = 'afu9_policy.on_snapshot_failure is warn; set it to error to refuse such runs.';
@@ -75,7 +87,7 @@ BEGIN
     END IF;
 
     INSERT INTO @extschema@.policy_snapshot_records (version, document_hash, execution_id)
-    VALUES (active.version, active.document_hash, NEW.id)
+    VALUES (active_version, active_hash, NEW.id)
     RETURNING id INTO NEW.policy_snapshot_id;
     RETURN NEW;
 END

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Insert cost of a run, side by side, run inside pg_virtualenv by bench/run.sh: prints name|value.
+#   single-row INSERTs with pgbench (1 and 4 clients) into (a) a plain table, (b) the extension's
+#   workflow_executions, (c) the old three-statement flow; then bulk INSERT ... SELECT into (a)
+#   and (b); then policy_kpis and factory_status over what is there.
+set -euo pipefail
+seconds=$1
+bulk=$2
+db=afu9_bench_inserts
+dropdb --if-exists "$db" >/dev/null 2>&1 || true
+createdb "$db"
+export PGDATABASE=$db
+psql -XAtq -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION afu9_policy;
+-- The same columns and indexes as workflow_executions (without the extension's triggers).
+CREATE TABLE plain_runs (LIKE workflow_executions INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);
+-- The old flow: runs, and snapshots holding a full copy of the policy, linked by an UPDATE.
+CREATE TABLE old_snapshots (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), version text NOT NULL,
+                            policies jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), metadata jsonb);
+CREATE TABLE old_runs (LIKE workflow_executions INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);
+ALTER TABLE old_runs ADD FOREIGN KEY (policy_snapshot_id) REFERENCES old_snapshots ON DELETE SET NULL;
+SQL
+for clients in 1 4; do
+    for case in plain extension old_flow; do
+        result=$(pgbench -n -c "$clients" -j "$clients" -T "$seconds" -f "bench/insert_$case.sql" 2>&1)
+        tps=$(echo "$result" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
+        latency=$(echo "$result" | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p')
+        [ -n "$tps" ] || { echo "$result" >&2; exit 1; }
+        echo "tps_${case}_${clients}|${tps}"
+        echo "latency_${case}_${clients}|${latency}"
+    done
+done
+psql -XAtq -v ON_ERROR_STOP=1 -v bulk="$bulk" <<'SQL'
+SET client_min_messages = warning;
+CREATE TEMP TABLE clock(t timestamptz);
+INSERT INTO clock VALUES (clock_timestamp());
+INSERT INTO plain_runs (workflow_id, status, triggered_by, started_at, completed_at)
+SELECT 'bulk', CASE WHEN g % 10 = 0 THEN 'failed' ELSE 'completed' END, 'bulk', now() - interval '1 hour', now()
+  FROM generate_series(1, :bulk) g;
+SELECT 'bulk_plain_s|' || round(extract(epoch FROM clock_timestamp() - t)::numeric, 2) FROM clock;
+TRUNCATE clock; INSERT INTO clock VALUES (clock_timestamp());
+INSERT INTO workflow_executions (workflow_id, status, triggered_by, started_at, completed_at)
+SELECT 'bulk', CASE WHEN g % 10 = 0 THEN 'failed' ELSE 'completed' END, 'bulk', now() - interval '1 hour', now()
+  FROM generate_series(1, :bulk) g;
+SELECT 'bulk_extension_s|' || round(extract(epoch FROM clock_timestamp() - t)::numeric, 2) FROM clock;
+VACUUM ANALYZE;
+SELECT 'kpi_runs|' || count(*) FROM workflow_executions;
+-- Each timed twice; the second run (warm cache) is reported.
+SELECT count(*) FROM policy_kpis \g /dev/null
+TRUNCATE clock; INSERT INTO clock VALUES (clock_timestamp());
+SELECT count(*) FROM policy_kpis \g /dev/null
+SELECT 'policy_kpis_ms|' || round(extract(epoch FROM clock_timestamp() - t)::numeric * 1000, 1) FROM clock;
+SELECT length(factory_status()::text) \g /dev/null
+TRUNCATE clock; INSERT INTO clock VALUES (clock_timestamp());
+SELECT length(factory_status()::text) \g /dev/null
+SELECT 'factory_status_ms|' || round(extract(epoch FROM clock_timestamp() - t)::numeric * 1000, 1) FROM clock;
+SQL
+dropdb "$db"
