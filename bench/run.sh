@@ -29,13 +29,13 @@ pg_virtualenv -t -v 15 -- bash -c "bash bench/workload.sh $verdicts $audits $run
 cat "$out"
 get() { grep "^$1|" "$out" | cut -d'|' -f2; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+whole() { awk -v a="$1" 'BEGIN { printf "%.0f", a }'; }
 {
     echo "# Benchmarks"
     echo
     echo "Written by \`bash bench/run.sh --verdicts $verdicts --audits $audits --runs $runs --seconds $seconds --bulk $bulk\`"
-    echo "on $(date -u +%Y-%m-%d);"
-    echo "nothing here is typed by hand. Machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB memory,"
-    echo "$(get server). One backend, so one core."
+    echo "on $(date -u +%Y-%m-%d); nothing here is typed by hand. Machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB memory,"
+    echo "$(get server). The verdict figures use one backend, so one core."
     echo
     echo "## Inserting a run"
     echo
@@ -47,7 +47,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
     echo "| Clients | (a) TPS | (b) TPS | (c) TPS | (a) latency ms | (b) latency ms | (c) latency ms | b/a latency | b/c throughput |"
     echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     for c in 1 4; do
-        echo "| $c | $(get tps_plain_$c) | $(get tps_extension_$c) | $(get tps_old_flow_$c) | $(get latency_plain_$c) | $(get latency_extension_$c) | $(get latency_old_flow_$c) | $(ratio "$(get latency_extension_$c)" "$(get latency_plain_$c)") | $(ratio "$(get tps_extension_$c)" "$(get tps_old_flow_$c)") |"
+        echo "| $c | $(whole "$(get tps_plain_$c)") | $(whole "$(get tps_extension_$c)") | $(whole "$(get tps_old_flow_$c)") | $(get latency_plain_$c) | $(get latency_extension_$c) | $(get latency_old_flow_$c) | $(ratio "$(get latency_extension_$c)" "$(get latency_plain_$c)") | $(ratio "$(get tps_extension_$c)" "$(get tps_old_flow_$c)") |"
     done
     echo
     echo "Bulk \`INSERT ... SELECT\` of $bulk runs: (a) $(get bulk_plain_s) s, (b) $(get bulk_extension_s) s,"
