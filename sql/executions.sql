@@ -42,6 +42,8 @@ COMMENT ON COLUMN workflow_executions.policy_snapshot_id IS
 -- Unique: one snapshot belongs to one run.
 CREATE UNIQUE INDEX idx_executions_policy_snapshot_id ON workflow_executions (policy_snapshot_id);
 CREATE INDEX idx_executions_created_at ON workflow_executions (created_at);
+-- Runs without a snapshot are few (warn mode, deleted snapshots): policy_kpis counts them here.
+CREATE INDEX idx_executions_without_snapshot ON workflow_executions (created_at) WHERE policy_snapshot_id IS NULL;
 
 CREATE FUNCTION take_policy_snapshot() RETURNS trigger
 LANGUAGE plpgsql

@@ -24,7 +24,8 @@ COMMENT ON COLUMN policy_snapshot_records.created_by IS 'The role whose statemen
 COMMENT ON COLUMN policy_snapshot_records.ledger_seq IS 'Insertion order, which the tamper-evident ledger chains in.';
 COMMENT ON COLUMN policy_snapshot_records.metadata IS 'Metadata given when the snapshot was inserted directly (a migration); NULL when taken by the trigger.';
 
-CREATE INDEX policy_snapshot_records_created_at_idx ON policy_snapshot_records (created_at);
+-- For policy_kpis: the snapshots of one document within a window.
+CREATE INDEX policy_snapshot_records_document_idx ON policy_snapshot_records (document_hash, created_at);
 
 -- Creation context of a snapshot taken by the trigger.
 CREATE FUNCTION snapshot_metadata(execution_id uuid, created_by text, created_at timestamptz) RETURNS jsonb

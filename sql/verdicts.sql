@@ -44,6 +44,7 @@ COMMENT ON COLUMN verdicts.ledger_seq IS 'Insertion order, which the tamper-evid
 CREATE INDEX idx_verdicts_execution_id ON verdicts (execution_id);
 CREATE INDEX idx_verdicts_policy_snapshot_id ON verdicts (policy_snapshot_id);
 CREATE INDEX idx_verdicts_created_at ON verdicts (created_at);
+CREATE INDEX idx_verdicts_without_snapshot ON verdicts (created_at) WHERE policy_snapshot_id IS NULL;
 CREATE INDEX idx_verdicts_fingerprint_id ON verdicts (fingerprint_id);
 
 CREATE FUNCTION link_verdict_to_snapshot() RETURNS trigger
