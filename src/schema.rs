@@ -59,4 +59,17 @@ extension_sql_file!(
     name = "access",
     requires = ["ledger", "status"]
 );
+extension_sql_file!(
+    "../sql/comments.sql",
+    name = "comments",
+    requires = [
+        "access",
+        settings::snapshot_failure_mode,
+        verdict::normalize_confidence,
+        verdict::classify_failure,
+        verdict::replay_classification,
+        verdict::verdict_replay_issues,
+        policy::validate_policy
+    ]
+);
 extension_sql_file!("../sql/dump.sql", name = "dump", finalize);

@@ -1,0 +1,34 @@
+-- Comments on the functions written in Rust: pgrx creates them without one.
+COMMENT ON FUNCTION snapshot_failure_mode() IS
+    'The effective afu9_policy.on_snapshot_failure setting: error (default) or warn.';
+COMMENT ON FUNCTION normalize_confidence(double precision) IS
+    'round_half_up(raw * 100) as an integer 0..100, in double precision; 22023 "Invalid confidence: <raw>. Must be between 0 and 1." outside 0..1 or NaN.';
+COMMENT ON FUNCTION classify_failure(jsonb, jsonb) IS
+    'Classifies failure signals (a JSON array of objects with string resourceType and statusReason) under a policy, by default the active one: error_class, service, confidence_score, proposed_action, playbook_id, fingerprint_id, tokens, verdict_type. Deterministic; 22023 for malformed signals or an invalid policy.';
+COMMENT ON FUNCTION replay_classification(jsonb, jsonb) IS
+    'classify_failure for replays: no row instead of an error when the signals or the policy cannot be used.';
+COMMENT ON FUNCTION verdict_replay_issues(jsonb, jsonb, text, integer, text, text) IS
+    'Re-classifies stored signals under a snapshot''s policy and names each difference from the stored class, score, action and fingerprint ("Replay mismatch: ..."), or why the replay could not run.';
+COMMENT ON FUNCTION validate_policy(jsonb) IS
+    'Checks a policy document as publish_policy does: true, or 22023 naming the JSON path and the reason of the first problem.';
+
+-- Triggers and rules.
+COMMENT ON TRIGGER take_policy_snapshot ON workflow_executions IS 'Gives each inserted run its own snapshot of the active policy.';
+COMMENT ON TRIGGER guard_execution_update ON workflow_executions IS 'Keeps a run''s snapshot link and its updated_at.';
+COMMENT ON TRIGGER link_verdict_to_snapshot ON verdicts IS 'Fills in, or checks, a verdict''s snapshot: its run''s.';
+COMMENT ON TRIGGER verdicts_reject_update ON verdicts IS 'Verdicts are immutable.';
+COMMENT ON TRIGGER verdicts_reject_truncate ON verdicts IS 'Verdicts are immutable.';
+COMMENT ON TRIGGER policy_snapshot_records_reject_update ON policy_snapshot_records IS 'Snapshots are immutable.';
+COMMENT ON TRIGGER policy_snapshot_records_reject_truncate ON policy_snapshot_records IS 'Snapshots are immutable.';
+COMMENT ON TRIGGER policy_snapshot_records_guard_delete ON policy_snapshot_records IS 'No snapshot a verdict references is deleted, also when foreign keys are skipped.';
+COMMENT ON TRIGGER policy_documents_reject_change ON policy_documents IS 'Policy documents are immutable.';
+COMMENT ON TRIGGER policy_documents_reject_truncate ON policy_documents IS 'Policy documents are immutable.';
+COMMENT ON TRIGGER policy_versions_reject_change ON policy_versions IS 'Published versions are immutable.';
+COMMENT ON TRIGGER policy_versions_reject_truncate ON policy_versions IS 'Published versions are immutable.';
+COMMENT ON TRIGGER policy_activations_reject_change ON policy_activations IS 'The activation history is append-only.';
+COMMENT ON TRIGGER policy_activations_reject_truncate ON policy_activations IS 'The activation history is append-only.';
+COMMENT ON TRIGGER policy_ledger_reject_change ON policy_ledger IS 'The ledger is append-only.';
+COMMENT ON TRIGGER policy_ledger_reject_truncate ON policy_ledger IS 'The ledger is append-only.';
+COMMENT ON RULE policy_snapshots_insert ON policy_snapshots IS 'A snapshot inserted directly: its document is stored once, by hash.';
+COMMENT ON RULE policy_snapshots_update ON policy_snapshots IS 'Snapshots are immutable (23001).';
+COMMENT ON RULE policy_snapshots_delete ON policy_snapshots IS 'Deletes the snapshot row; refused while a verdict references it.';
