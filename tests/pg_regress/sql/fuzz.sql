@@ -41,16 +41,26 @@ CREATE FUNCTION pg_temp.random_signals() RETURNS jsonb LANGUAGE sql AS $$
                     repeat('a', 5000) || '!', '2025-01-01T00:00:00Z arn:aws:s3:eu:123456789012:x'])[1 + floor(random() * 5)]))
     END
 $$;
+-- Mutations of a small valid policy (compiling v1.0.0's 37 patterns for each would dominate).
+CREATE FUNCTION pg_temp.base_policy() RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+    SELECT '{"classification_rules": [
+               {"errorClass": "A", "service": "S", "confidence": 0.5, "tokens": [], "patterns": ["secret"]},
+               {"errorClass": "B", "service": "S", "confidence": 0.9, "tokens": ["b"], "patterns": ["stack", "b+"]}],
+             "playbooks": {"A": {"action": "OPEN_ISSUE", "playbookId": "a"},
+                           "B": {"action": "WAIT_AND_RETRY", "playbookId": "b"},
+                           "UNKNOWN": {"action": "OPEN_ISSUE", "playbookId": "u"}},
+             "confidence_normalization": {}}'::jsonb
+$$;
 CREATE FUNCTION pg_temp.random_policy() RETURNS jsonb LANGUAGE sql AS $$
     SELECT CASE floor(random() * 6)::int
         WHEN 0 THEN pg_temp.random_json(4)
-        WHEN 1 THEN jsonb_set(active_policy(), '{classification_rules,0,patterns,0}',
+        WHEN 1 THEN jsonb_set(pg_temp.base_policy(), '{classification_rules,0,patterns,0}',
                               to_jsonb((ARRAY['(a+)+$', '(', '[z-a]', '(?<=x)y', '\\1', repeat('(', 300), 'a{1000}{1000}',
                                               repeat('x*', 500), '\\p{Greek}'])[1 + floor(random() * 9)]))
-        WHEN 2 THEN jsonb_set(active_policy(), '{classification_rules,1,confidence}', pg_temp.random_json(0))
-        WHEN 3 THEN jsonb_set(active_policy(), '{playbooks}', pg_temp.random_json(2))
+        WHEN 2 THEN jsonb_set(pg_temp.base_policy(), '{classification_rules,1,confidence}', pg_temp.random_json(0))
+        WHEN 3 THEN jsonb_set(pg_temp.base_policy(), '{playbooks}', pg_temp.random_json(2))
         WHEN 4 THEN (repeat('{"a":', 200) || '1' || repeat('}', 200))::jsonb
-        ELSE active_policy() - (ARRAY['playbooks', 'classification_rules', 'confidence_normalization'])[1 + floor(random() * 3)]
+        ELSE pg_temp.base_policy() - (ARRAY['playbooks', 'classification_rules', 'confidence_normalization'])[1 + floor(random() * 3)]
     END
 $$;
 
@@ -88,8 +98,8 @@ BEGIN
                     PERFORM * FROM publish_policy('v2.0.' || i, pg_temp.random_policy(), false);
                     ok_versions := ok_versions + 1;
                 ELSE
-                    PERFORM * FROM audit_verdict((SELECT v FROM verdicts v ORDER BY random() LIMIT 1),
-                                                 (SELECT s FROM policy_snapshots s ORDER BY random() LIMIT 1));
+                    PERFORM * FROM audit_verdict((SELECT v FROM verdicts v OFFSET floor(random() * 50) LIMIT 1),
+                                                 (SELECT s FROM policy_snapshots s OFFSET floor(random() * 50) LIMIT 1));
             END CASE;
             INSERT INTO outcomes VALUES (fn, '00000');
         EXCEPTION WHEN OTHERS THEN
