@@ -1,5 +1,5 @@
--- The example workload of the Quick start: runs get snapshots, snapshots refuse changes,
--- verdicts link to their run's snapshot, and the KPIs prove it.
+-- The example workload of the Quick start: runs get snapshots, snapshots refuse changes, verdicts
+-- come from the run's snapshot, a new policy version, the ledger, and the KPIs.
 \set ON_ERROR_STOP 0
 \set SHOW_CONTEXT never
 \pset footer off
@@ -28,13 +28,24 @@ SELECT id, version, jsonb_array_length(policies->'classification_rules') AS rule
 UPDATE policy_snapshots SET version = 'v9.9.9';
 \echo SQLSTATE :SQLSTATE
 
-\echo '== a verdict on the failed run links to that run''s snapshot'
-INSERT INTO verdicts (execution_id, fingerprint_id, error_class, service, confidence_score, proposed_action, verdict_type)
-SELECT id, 'f3a1c2d4e5b6a7980123456789abcdef', 'CFN_ROLLBACK_LOCK', 'CloudFormation', 95, 'OPEN_ISSUE', 'BLOCKED'
-  FROM workflow_executions WHERE status = 'failed'
-RETURNING execution_id, policy_snapshot_id, error_class;
-SELECT id, status, policy_version, policy_created_at IS NOT NULL AS snapshotted
-  FROM executions_with_policy WHERE status = 'failed';
+\echo '== a verdict for the failed run, computed from that run''s own snapshot'
+SELECT v.execution_id, v.policy_snapshot_id = e.policy_snapshot_id AS from_its_snapshot,
+       v.error_class, v.confidence_score, v.proposed_action, v.verdict_type, v.fingerprint_id
+  FROM workflow_executions e,
+       generate_verdict(e.id, '[{"resourceType": "AWS::CloudFormation::Stack",
+                                 "statusReason": "Stack is in ROLLBACK_IN_PROGRESS state"}]') v
+ WHERE e.status = 'failed';
+SELECT compliant, policy_version, issues FROM verdicts, audit_verdict(verdicts.id);
+
+\echo '== a new policy version; the run keeps its snapshot, new runs get the new one'
+SELECT version FROM publish_policy('v1.1.0', jsonb_set(active_policy(), '{classification_rules,4,confidence}', '0.9'));
+INSERT INTO workflow_executions (workflow_id, status) VALUES ('deploy-stack', 'running');
+SELECT policy_version, count(*) AS runs FROM executions_with_policy GROUP BY 1 ORDER BY 1;
+SELECT change, item, field, old_value, new_value FROM policy_diff('v1.0.0', 'v1.1.0');
+
+\echo '== the tamper-evident ledger: seal, digest, verify'
+SELECT policy_ledger_digest()->'chains' AS chains;
+SELECT count(*) AS ledger_problems FROM verify_policy_ledger();
 
 \echo '== KPIs (last 7 days)'
 \x on
