@@ -70,7 +70,7 @@ INSERT INTO verdicts (id, execution_id, policy_snapshot_id, fingerprint_id, erro
      '66d58d5b98c6b6e6ab7b8c7fd7c4ef57', 'MISSING_SECRET', 'CloudFormation', 95, 'OPEN_ISSUE',
      '[{"resourceType": "AWS::CloudFormation::Stack", "statusReason": "Stack is in ROLLBACK_IN_PROGRESS"}]', now() - interval '1 minute'),
     ('00000000-0000-4000-8000-0000000000f2', '00000000-0000-4000-8000-0000000000e1', '00000000-0000-4000-8000-0000000000b2',
-     'fp', 'NOT_A_CLASS', 'X', 101, 'PANIC', '[]', now() - interval '2 minutes');
+     'fp', 'NOT_A_CLASS', 'X', 101, 'PANIC', '[]', now() - interval '2 hours');
 SELECT id, (audit_verdict(id)).* FROM verdicts
  WHERE id IN ('00000000-0000-4000-8000-0000000000f1', '00000000-0000-4000-8000-0000000000f2') ORDER BY id;
 -- audit_verdict(v, s) against a snapshot the verdict does not name.
@@ -78,12 +78,12 @@ SELECT (audit_verdict(v, s)).issues
   FROM verdicts v, policy_snapshots s
  WHERE v.error_class = 'CFN_ROLLBACK_LOCK' AND s.id = '00000000-0000-4000-8000-0000000000b2';
 SELECT verdict_id, policy_version, cardinality(issues) AS issues FROM noncompliant_verdicts ORDER BY verdict_id;
-SELECT error_class, compliant FROM audit_verdicts(interval '90 seconds') ORDER BY error_class;
+SELECT error_class, compliant FROM audit_verdicts(interval '1 hour') ORDER BY error_class;
 
 -- Statistics and consistency.
 SELECT * FROM verdict_statistics ORDER BY error_class, service;
 SELECT * FROM verdict_consistency();
-SELECT * FROM verdict_consistency(interval '90 seconds');
+SELECT * FROM verdict_consistency(interval '1 hour');
 -- A second verdict on f1's fingerprint with another score makes that group inconsistent:
 -- 3 of 4 groups are consistent.
 INSERT INTO verdicts (execution_id, policy_snapshot_id, fingerprint_id, error_class, service,
