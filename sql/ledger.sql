@@ -114,7 +114,10 @@ RETURNS TABLE (table_name text, row_id text, kind text, detail text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
-    WITH entries AS (
+    -- Every row's content hash, computed once: three checks below read it.
+    WITH current_rows AS MATERIALIZED (
+        SELECT * FROM @extschema@.policy_ledger_rows
+    ), entries AS (
         SELECT l.*, lag(l.chain_hash) OVER (PARTITION BY l.chain ORDER BY l.position) AS previous,
                lag(l.position) OVER (PARTITION BY l.chain ORDER BY l.position) AS previous_position,
                max(l.row_seq) OVER (PARTITION BY l.chain) AS tip_seq
@@ -124,13 +127,13 @@ AS $$
         SELECT e.chain, e.row_id, 'row missing' AS kind,
                format('sealed at position %s, no longer in the table', e.position) AS detail, e.position AS ord
           FROM entries e
-         WHERE NOT EXISTS (SELECT 1 FROM @extschema@.policy_ledger_rows r WHERE r.chain = e.chain AND r.row_id = e.row_id)
+         WHERE NOT EXISTS (SELECT 1 FROM current_rows r WHERE r.chain = e.chain AND r.row_id = e.row_id)
         UNION ALL
         -- A sealed row whose content is no longer what was sealed.
         SELECT e.chain, e.row_id, 'content changed',
                format('position %s: sealed %s, now %s', e.position, encode(e.content_hash, 'hex'), encode(r.content_hash, 'hex')),
                e.position
-          FROM entries e JOIN @extschema@.policy_ledger_rows r ON r.chain = e.chain AND r.row_id = e.row_id
+          FROM entries e JOIN current_rows r ON r.chain = e.chain AND r.row_id = e.row_id
          WHERE r.content_hash <> e.content_hash
         UNION ALL
         -- A link that does not follow from its predecessor, or a gap.
@@ -144,7 +147,7 @@ AS $$
         -- A row committed after later rows were sealed: it can no longer be chained in order.
         SELECT r.chain, r.row_id, 'row inserted out of order',
                format('ledger_seq %s is below the sealed tip %s', r.row_seq, t.tip_seq), NULL
-          FROM @extschema@.policy_ledger_rows r
+          FROM current_rows r
           JOIN (SELECT chain, max(row_seq) AS tip_seq FROM @extschema@.policy_ledger GROUP BY chain) t ON t.chain = r.chain
          WHERE r.row_seq < t.tip_seq
            AND NOT EXISTS (SELECT 1 FROM @extschema@.policy_ledger l WHERE l.chain = r.chain AND l.row_id = r.row_id)
