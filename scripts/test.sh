@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: the pg_regress and isolation suites (SQL with expected output) against throwaway
-# PostgreSQL 15 clusters, then the #[pg_test] units inside PostgreSQL. Exits non-zero on any failure.
+# Runs every test: the pg_regress and isolation suites (SQL with expected output) and the
+# pg_dump/pg_restore round trip against throwaway PostgreSQL 15 clusters, then the #[pg_test]
+# units inside PostgreSQL. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -9,11 +10,11 @@ bash scripts/setup.sh
 echo "== building and installing afu9_policy"
 cargo pgrx install --pg-config "$PG_CONFIG"
 
-echo "== pg_regress"
-regress_status=0
-bash scripts/suite.sh regress || regress_status=$?
-bash scripts/suite.sh isolation || regress_status=$?
-bash scripts/dump_restore.sh || regress_status=$?
+echo "== SQL suites"
+suites_status=0
+bash scripts/suite.sh regress || suites_status=$?
+bash scripts/suite.sh isolation || suites_status=$?
+bash scripts/dump_restore.sh || suites_status=$?
 
 echo "== #[pg_test] units"
 # initdb refuses root: the test cluster runs as postgres in a directory it owns.
@@ -23,8 +24,8 @@ trap 'rm -rf "$pgdata"' EXIT
 unit_status=0
 cargo pgrx test pg15 --runas postgres --pgdata "$pgdata" || unit_status=$?
 
-if [ "$regress_status" -ne 0 ] || [ "$unit_status" -ne 0 ]; then
-    echo "tests FAILED (pg_regress: $regress_status, pg_test: $unit_status)"
+if [ "$suites_status" -ne 0 ] || [ "$unit_status" -ne 0 ]; then
+    echo "tests FAILED (SQL suites: $suites_status, pg_test: $unit_status)"
     exit 1
 fi
 echo "all tests passed"
