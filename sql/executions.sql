@@ -45,55 +45,7 @@ CREATE INDEX idx_executions_created_at ON workflow_executions (created_at);
 -- Runs without a snapshot are few (warn mode, deleted snapshots): policy_kpis counts them here.
 CREATE INDEX idx_executions_without_snapshot ON workflow_executions (created_at) WHERE policy_snapshot_id IS NULL;
 
-CREATE FUNCTION take_policy_snapshot() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, @extschema@, pg_temp
-AS $$
-DECLARE
-    active_version text;
-    active_hash bytea;
-BEGIN
-    -- A run that names its snapshot (a restore) keeps it; the foreign key checks it exists.
-    IF NEW.policy_snapshot_id IS NOT NULL THEN
-        RETURN NEW;
-    END IF;
-
-    -- What active_policy_version(NEW.repository_id) answers, as two index scans: the
-    -- repository's newest activation, else the global one. Written out, plpgsql keeps the
-    -- plans; a function call, or one query with OR, costs several times as much per run.
-    IF NEW.repository_id IS NOT NULL THEN
-        SELECT v.version, v.document_hash INTO active_version, active_hash
-          FROM @extschema@.policy_activations a
-          JOIN @extschema@.policy_versions v ON v.id = a.policy_version_id
-         WHERE a.repository_id = NEW.repository_id
-         ORDER BY a.id DESC
-         LIMIT 1;
-    END IF;
-    IF active_version IS NULL THEN
-        SELECT v.version, v.document_hash INTO active_version, active_hash
-          FROM @extschema@.policy_activations a
-          JOIN @extschema@.policy_versions v ON v.id = a.policy_version_id
-         WHERE a.repository_id IS NULL
-         ORDER BY a.id DESC
-         LIMIT 1;
-    END IF;
-    IF active_version IS NULL THEN
-        IF @extschema@.snapshot_failure_mode() = 'warn' THEN
-            RAISE WARNING 'run % stored without a policy snapshot: no policy is active', NEW.id
-                USING HINT = 'afu9_policy.on_snapshot_failure is warn; set it to error to refuse such runs.';
-            RETURN NEW;
-        END IF;
-        RAISE EXCEPTION 'cannot take a policy snapshot for run %: no policy is active', NEW.id
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Activate a policy version, or set afu9_policy.on_snapshot_failure = warn to store runs without one.';
-    END IF;
-
-    INSERT INTO @extschema@.policy_snapshot_records (version, document_hash, execution_id)
-    VALUES (active_version, active_hash, NEW.id)
-    RETURNING id INTO NEW.policy_snapshot_id;
-    RETURN NEW;
-END
-$$;
+-- take_policy_snapshot() is in Rust (src/snapshot.rs): it runs once per inserted run.
 COMMENT ON FUNCTION take_policy_snapshot() IS
     'BEFORE INSERT trigger on workflow_executions: gives each new run its own snapshot of the active policy.';
 

@@ -9,6 +9,7 @@ mod pattern;
 mod policy;
 mod schema;
 mod settings;
+mod snapshot;
 mod verdict;
 
 #[pgrx::pg_guard]

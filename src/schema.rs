@@ -14,11 +14,10 @@ extension_sql_file!(
     name = "snapshots",
     requires = ["policy"]
 );
-// The triggers call snapshot_failure_mode() (settings.rs) only when run, so no ordering is needed.
 extension_sql_file!(
     "../sql/executions.sql",
     name = "executions",
-    requires = ["snapshots"]
+    requires = ["snapshots", snapshot::take_policy_snapshot]
 );
 extension_sql_file!(
     "../sql/verdicts.sql",

@@ -1,0 +1,271 @@
+//! The snapshot trigger: every inserted run gets its own snapshot of the policy active for its
+//! repository. It runs once per inserted run, so it is written for that: its three queries are
+//! prepared once per backend, and the active version is looked up once per statement snapshot
+//! (all rows of one INSERT see the version active when it began), not once per row.
+
+use crate::settings::{SnapshotFailure, ON_SNAPSHOT_FAILURE};
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::ffi::CString;
+use pgrx::pg_sys::panic::ErrorReport;
+
+/// The policy version a scope has active: its name and its document's hash.
+#[derive(Clone)]
+struct Active {
+    version: String,
+    document_hash: Vec<u8>,
+}
+
+/// Plans kept for the backend's life, for the schema the extension lives in.
+#[derive(Clone, Copy)]
+struct Plans {
+    namespace: pg_sys::Oid,
+    scoped: pg_sys::SPIPlanPtr,
+    global: pg_sys::SPIPlanPtr,
+    insert: pg_sys::SPIPlanPtr,
+}
+
+/// What decides which activations a query can see: within a transaction, two snapshots with
+/// the same xmin, xmax and number of running transactions list the same running transactions
+/// (ids below xmax are never handed out again, so that list only shrinks), and curcid covers
+/// the transaction's own changes.
+#[derive(Clone, Copy, PartialEq)]
+struct VisibilityKey {
+    lxid: pg_sys::LocalTransactionId,
+    xmin: pg_sys::TransactionId,
+    xmax: pg_sys::TransactionId,
+    xcnt: u32,
+    curcid: pg_sys::CommandId,
+}
+
+/// Active versions by repository (None = the global scope), valid for one visibility key.
+struct ActiveCache {
+    key: Option<VisibilityKey>,
+    by_repository: HashMap<Option<[u8; 16]>, Option<Active>>,
+}
+
+/// A bulk insert over many repositories should not grow the cache without bound.
+const CACHE_LIMIT: usize = 4096;
+
+thread_local! {
+    static PLANS: RefCell<Option<Plans>> = const { RefCell::new(None) };
+    static CACHE: RefCell<ActiveCache> = RefCell::new(ActiveCache { key: None, by_repository: HashMap::new() });
+}
+
+/// BEFORE INSERT on workflow_executions (SECURITY DEFINER, see sql/access.sql).
+#[pg_trigger]
+fn take_policy_snapshot<'a>(
+    trigger: &'a PgTrigger<'a>,
+) -> Result<Option<PgHeapTuple<'a, AllocatedByRust>>, Infallible> {
+    let (Some(new), Ok(relid)) = (trigger.new(), trigger.relid()) else {
+        misuse("it must be a row-level INSERT trigger");
+    };
+    let uuid = |name: &str| new.get_by_name::<pgrx::Uuid>(name).unwrap_or_else(|e| misuse(&e.to_string()));
+    // A run that names its snapshot (a restore) keeps it; the foreign key checks it exists.
+    if uuid("policy_snapshot_id").is_some() {
+        return Ok(Some(new.into_owned()));
+    }
+    let run_id = uuid("id");
+    let repository = uuid("repository_id");
+    let namespace = unsafe { pg_sys::get_rel_namespace(relid) };
+
+    let snapshot_id = with_spi(|| {
+        let plans = plans(namespace);
+        let Some(active) = active_version(plans, repository) else {
+            return None;
+        };
+        Some(insert_snapshot(plans, &active, run_id))
+    });
+    let mut new = new.into_owned();
+    match snapshot_id {
+        Some(id) => new.set_by_name("policy_snapshot_id", id).unwrap_or_else(|e| misuse(&e.to_string())),
+        None => no_active_policy(run_id),
+    }
+    Ok(Some(new))
+}
+
+/// The trigger is on a table it was not made for (or workflow_executions was altered).
+fn misuse(reason: &str) -> ! {
+    ereport!(
+        ERROR,
+        PgSqlErrorCode::ERRCODE_TRIGGERED_ACTION_EXCEPTION,
+        format!("take_policy_snapshot cannot run here: {reason}")
+    );
+}
+
+/// No policy is active: refuse the run, or in warn mode store it without a snapshot.
+fn no_active_policy(run_id: Option<pgrx::Uuid>) {
+    let run = run_id.map_or_else(|| "<NULL>".to_string(), |id| id.to_string());
+    if ON_SNAPSHOT_FAILURE.get() == SnapshotFailure::Warn {
+        ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_WARNING,
+            format!("run {run} stored without a policy snapshot: no policy is active"),
+            "take_policy_snapshot",
+        )
+        .set_hint("afu9_policy.on_snapshot_failure is warn; set it to error to refuse such runs.")
+        .report(PgLogLevel::WARNING);
+        return;
+    }
+    ErrorReport::new(
+        PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+        format!("cannot take a policy snapshot for run {run}: no policy is active"),
+        "take_policy_snapshot",
+    )
+    .set_hint("Activate a policy version, or set afu9_policy.on_snapshot_failure = warn to store runs without one.")
+    .report(PgLogLevel::ERROR);
+}
+
+fn with_spi<T>(f: impl FnOnce() -> T) -> T {
+    unsafe {
+        if pg_sys::SPI_connect() != pg_sys::SPI_OK_CONNECT as i32 {
+            error!("take_policy_snapshot: SPI_connect failed");
+        }
+    }
+    let result = f();
+    unsafe {
+        pg_sys::SPI_finish();
+    }
+    result
+}
+
+fn plans(namespace: pg_sys::Oid) -> Plans {
+    PLANS.with(|cell| {
+        let mut kept = cell.borrow_mut();
+        if let Some(plans) = *kept {
+            if plans.namespace == namespace {
+                return plans;
+            }
+            // The extension moved to another schema (dropped and created again).
+            unsafe {
+                for plan in [plans.scoped, plans.global, plans.insert] {
+                    pg_sys::SPI_freeplan(plan);
+                }
+            }
+        }
+        let schema = unsafe {
+            let name = pg_sys::get_namespace_name(namespace);
+            std::ffi::CStr::from_ptr(pg_sys::quote_identifier(name)).to_string_lossy().into_owned()
+        };
+        let lookup = |scope: &str, args: &[pg_sys::Oid]| {
+            prepare(
+                &format!(
+                    "SELECT v.version::pg_catalog.text, v.document_hash \
+                       FROM {schema}.policy_activations a \
+                       JOIN {schema}.policy_versions v ON v.id = a.policy_version_id \
+                      WHERE {scope} ORDER BY a.id DESC LIMIT 1"
+                ),
+                args,
+            )
+        };
+        let plans = Plans {
+            namespace,
+            scoped: lookup("a.repository_id = $1", &[pg_sys::UUIDOID]),
+            global: lookup("a.repository_id IS NULL", &[]),
+            insert: prepare(
+                &format!(
+                    "INSERT INTO {schema}.policy_snapshot_records (version, document_hash, execution_id) \
+                     VALUES ($1, $2, $3) RETURNING id"
+                ),
+                &[pg_sys::TEXTOID, pg_sys::BYTEAOID, pg_sys::UUIDOID],
+            ),
+        };
+        *kept = Some(plans);
+        plans
+    })
+}
+
+fn prepare(query: &str, args: &[pg_sys::Oid]) -> pg_sys::SPIPlanPtr {
+    let query = CString::new(query).expect("no NUL in a query");
+    unsafe {
+        let plan = pg_sys::SPI_prepare(query.as_ptr(), args.len() as i32, args.as_ptr().cast_mut());
+        if plan.is_null() || pg_sys::SPI_keepplan(plan) != 0 {
+            error!("take_policy_snapshot: cannot prepare {query:?}");
+        }
+        plan
+    }
+}
+
+fn visibility_key() -> VisibilityKey {
+    unsafe {
+        let s = &*pg_sys::GetActiveSnapshot();
+        VisibilityKey {
+            lxid: (*pg_sys::MyProc).lxid,
+            xmin: s.xmin,
+            xmax: s.xmax,
+            xcnt: s.xcnt,
+            curcid: s.curcid,
+        }
+    }
+}
+
+/// The repository's active version, else the global one, as the statement's snapshot sees them.
+fn active_version(plans: Plans, repository: Option<pgrx::Uuid>) -> Option<Active> {
+    let key = visibility_key();
+    CACHE.with(|cell| {
+        let mut cache = cell.borrow_mut();
+        if cache.key != Some(key) || cache.by_repository.len() > CACHE_LIMIT {
+            cache.by_repository.clear();
+            cache.key = Some(key);
+        }
+        let slot = repository.map(|r| *r.as_bytes());
+        if let Some(found) = cache.by_repository.get(&slot) {
+            return found.clone();
+        }
+        let found = repository
+            .and_then(|r| lookup(plans.scoped, &[r.into_datum()]))
+            .or_else(|| lookup(plans.global, &[]));
+        cache.by_repository.insert(slot, found.clone());
+        found
+    })
+}
+
+fn lookup(plan: pg_sys::SPIPlanPtr, args: &[Option<pg_sys::Datum>]) -> Option<Active> {
+    unsafe {
+        let status = execute(plan, args, true);
+        if status != pg_sys::SPI_OK_SELECT as i32 {
+            error!("take_policy_snapshot: active version lookup failed ({status})");
+        }
+        if pg_sys::SPI_processed == 0 {
+            return None;
+        }
+        let table = &*pg_sys::SPI_tuptable;
+        let row = *table.vals;
+        Some(Active {
+            version: column::<String>(row, table.tupdesc, 1),
+            document_hash: column::<Vec<u8>>(row, table.tupdesc, 2),
+        })
+    }
+}
+
+fn insert_snapshot(plans: Plans, active: &Active, run_id: Option<pgrx::Uuid>) -> pgrx::Uuid {
+    let args = [
+        active.version.as_str().into_datum(),
+        active.document_hash.as_slice().into_datum(),
+        run_id.into_datum(),
+    ];
+    unsafe {
+        let status = execute(plans.insert, &args, false);
+        if status != pg_sys::SPI_OK_INSERT_RETURNING as i32 || pg_sys::SPI_processed != 1 {
+            error!("take_policy_snapshot: snapshot insert failed ({status})");
+        }
+        let table = &*pg_sys::SPI_tuptable;
+        column::<pgrx::Uuid>(*table.vals, table.tupdesc, 1)
+    }
+}
+
+/// Runs a kept plan for at most one row; read-only runs see the statement's snapshot.
+unsafe fn execute(plan: pg_sys::SPIPlanPtr, args: &[Option<pg_sys::Datum>], read_only: bool) -> i32 {
+    let mut values: Vec<pg_sys::Datum> = args.iter().map(|a| a.unwrap_or(pg_sys::Datum::from(0))).collect();
+    let nulls: Vec<std::ffi::c_char> = args.iter().map(|a| (if a.is_some() { b' ' } else { b'n' }) as std::ffi::c_char).collect();
+    pg_sys::SPI_execute_plan(plan, values.as_mut_ptr(), nulls.as_ptr(), read_only, 1)
+}
+
+/// Copies a non-NULL column out of an SPI row (SPI memory is freed by SPI_finish).
+unsafe fn column<T: FromDatum>(row: pg_sys::HeapTuple, desc: pg_sys::TupleDesc, n: i32) -> T {
+    let mut null = false;
+    let datum = pg_sys::SPI_getbinval(row, desc, n, &mut null);
+    T::from_datum(datum, null).expect("the snapshot queries return no NULLs")
+}
