@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the pg_regress and isolation suites (SQL with expected output) and the
-# pg_dump/pg_restore round trip against throwaway PostgreSQL 15 clusters, then the #[pg_test]
-# units inside PostgreSQL. Exits non-zero on any failure.
+# scenarios (dump/restore, upgrade, load, crash, replica) against throwaway PostgreSQL 15
+# clusters, then the #[pg_test] units inside PostgreSQL. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -9,12 +9,14 @@ bash scripts/setup.sh
 
 echo "== building and installing afu9_policy"
 cargo pgrx install --pg-config "$PG_CONFIG"
+# Earlier releases' install scripts, for the upgrade scenario.
+cp sql/releases/afu9_policy--*.sql "$("$PG_CONFIG" --sharedir)/extension/"
 
 echo "== SQL suites"
 suites_status=0
 bash scripts/suite.sh regress || suites_status=$?
 bash scripts/suite.sh isolation || suites_status=$?
-bash scripts/dump_restore.sh || suites_status=$?
+bash scripts/scenario.sh || suites_status=$?
 
 echo "== #[pg_test] units"
 # initdb refuses root: the test cluster runs as postgres in a directory it owns.

@@ -1,15 +1,11 @@
 #!/usr/bin/env bash
-# pg_dump / pg_restore round trip, run inside pg_virtualenv (scripts/dump_restore.sh): every
+# pg_dump / pg_restore round trip, run inside pg_virtualenv (scripts/scenario.sh): every
 # run, snapshot, policy, activation, verdict and ledger entry comes back with the same ids and
 # links, and the restored ledger verifies clean, also against the source's digest.
 set -uo pipefail
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-q() { psql -XAtq -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
-passed=0; failed=0
-check() { # name, expected, actual
-    if [ "$2" = "$3" ]; then passed=$((passed + 1)); echo "ok   $1"; else failed=$((failed + 1)); echo "FAIL $1: expected [$2], got [$3]"; fi
-}
+source "$(dirname "$0")/lib.sh"
 
 dropdb --if-exists afu9_dump_source >/dev/null 2>&1; dropdb --if-exists afu9_dump_restored >/dev/null 2>&1
 createdb afu9_dump_source && createdb afu9_dump_restored
@@ -45,5 +41,4 @@ q afu9_dump_restored "SELECT seal_policy_ledger()" >/dev/null
 check "the copy goes on and verifies clean" "0" "$(q afu9_dump_restored "SELECT count(*) FROM verify_policy_ledger()")"
 
 dropdb afu9_dump_source; dropdb afu9_dump_restored
-echo "dump_restore: ${passed} passed, ${failed} failed"
-[ "$failed" -eq 0 ]
+finish dump_restore
