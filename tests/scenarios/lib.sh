@@ -19,3 +19,42 @@ finish() { # scenario name
     echo "$1: ${passed} passed, ${failed} failed"
     [ "$failed" -eq 0 ]
 }
+
+# Concurrent load (load.sh, crash.sh): pgbench scripts and the version check in load/.
+load_dir=$(dirname "${BASH_SOURCE[0]}")/load
+# A database ready for load: a second version, v1.1.0, published but not active, to switch to,
+# and load_seen, where the clients record the snapshot each run's INSERT saw.
+load_setup() { # db
+    createdb "$1"
+    q "$1" "CREATE EXTENSION afu9_policy" >/dev/null
+    q "$1" "CREATE TABLE load_seen (run_id uuid PRIMARY KEY, seen pg_snapshot NOT NULL)" >/dev/null
+    q "$1" "SELECT publish_policy('v1.1.0', active_policy() || '{\"note\": \"v1.1.0\"}', false)" >/dev/null
+}
+# pgbench, 8 clients for $2 seconds, mixing runs (weight 5), runs with their verdict (3) and
+# dashboard reads (1), while the active policy switches between v1.1.0 and v1.0.0 every two
+# seconds. pgbench's report goes to $3, one line per activation that committed to $3.activations.
+run_load() { # db, seconds, report file
+    local db=$1 seconds=$2 report=$3 activator status
+    (
+        end=$((SECONDS + seconds)); next=v1.1.0
+        while [ "$SECONDS" -lt "$end" ]; do
+            sleep 2
+            psql -XAtq -d "$db" -c "SELECT activate_policy('$next')" >/dev/null 2>&1 && echo "$next"
+            if [ "$next" = v1.1.0 ]; then next=v1.0.0; else next=v1.1.0; fi
+        done
+    ) >"$report.activations" &
+    activator=$!
+    pgbench -n -c 8 -j 2 -T "$seconds" -f "$load_dir/runs.sql@5" -f "$load_dir/verdicts.sql@3" \
+        -f "$load_dir/reads.sql@1" "$db" >"$report" 2>&1
+    status=$?
+    wait "$activator"
+    return "$status"
+}
+# Transactions pgbench saw commit for script $2 (1 runs, 2 runs with verdicts, 3 reads).
+committed() { # report file, script number
+    awk -v n="$2" '/^SQL script / {s = $3 + 0} s == n && / transactions \(/ {print $2; exit}' "$1"
+}
+# Runs whose snapshot is not of the version active when their INSERT began.
+misversioned() { # db
+    psql -XAtq -v ON_ERROR_STOP=1 -d "$1" -f "$load_dir/versions.sql"
+}
