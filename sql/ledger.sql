@@ -96,7 +96,10 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 BEGIN
-    PERFORM @extschema@.seal_policy_ledger();
+    -- A standby cannot seal: it reports what the primary has sealed.
+    IF NOT pg_is_in_recovery() THEN
+        PERFORM @extschema@.seal_policy_ledger();
+    END IF;
     RETURN jsonb_build_object(
         'at', iso8601(clock_timestamp()),
         'chains', (SELECT jsonb_object_agg(c, jsonb_build_object('length', coalesce(t.position, 0),
@@ -107,7 +110,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION policy_ledger_digest() IS
-    'Seals the ledger and returns each chain''s length and tip hash with the time: keep it outside the database (and away from its administrators) to check against later.';
+    'Seals the ledger (on a standby: takes what the primary has sealed) and returns each chain''s length and tip hash with the time: keep it outside the database (and away from its administrators) to check against later.';
 
 CREATE FUNCTION verify_policy_ledger(digest jsonb DEFAULT NULL)
 RETURNS TABLE (table_name text, row_id text, kind text, detail text)

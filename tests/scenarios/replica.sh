@@ -8,12 +8,12 @@
 #   INSERT into workflow_executions (the take_policy_snapshot trigger inserts the snapshot),
 #   INSERT into verdicts, INSERT/DELETE on the policy_snapshots view, generate_verdict,
 #   update_run_status, publish_policy, activate_policy, store_policy_document (even for a
-#   document already stored), seal_policy_ledger, and policy_ledger_digest (it seals first:
-#   its LOCK TABLE fails even when there is nothing to seal).
+#   document already stored), seal_policy_ledger.
 # Work on a standby (read only): every view; active_policy, active_policy_version,
 #   policy_document, find_policy_version, policy_diff, replay_verdicts, audit_verdict (both),
 #   audit_verdicts, verdict_consistency, factory_status, policy_kpis(interval),
 #   get_policy_snapshot_for_execution, verify_policy_ledger (with or without a digest),
+#   policy_ledger_digest (on the primary it seals first; a standby reports what is sealed),
 #   classify_failure, replay_classification, verdict_replay_issues, validate_policy,
 #   normalize_confidence, snapshot_failure_mode.
 set -uo pipefail
@@ -76,7 +76,6 @@ SELECT count(generate_verdict(id, '[{"resourceType": "R", "statusReason": "Throt
 SELECT update_run_status(id, 'failed', NULL, 'secret not found') FROM workflow_executions WHERE workflow_id = 'wf-1';
 SELECT seal_policy_ledger();
 SQL
-# policy_ledger_digest() seals, that is writes: it can only be taken on the primary.
 digest=$(q $db "SELECT policy_ledger_digest()")
 
 # The standby: a base backup with its WAL streamed and a slot, so the primary keeps the WAL
@@ -122,6 +121,8 @@ check "the ledger verifies on the standby" "0" "$(qs $db "SELECT count(*) FROM v
 check "the ledger verifies on the standby against the primary's digest" "0" \
     "$(qs $db "SELECT count(*) FROM verify_policy_ledger('$digest')")"
 both "active_policy_version()" "SELECT * FROM active_policy_version()"
+check "policy_ledger_digest() on the standby is the primary's" "$(q $db "SELECT '$digest'::jsonb - 'at'")" \
+    "$(qs $db "SELECT policy_ledger_digest() - 'at'")"
 # The other reads: each must answer on the standby, as on the primary.
 run=$(q $db "SELECT id FROM workflow_executions WHERE workflow_id = 'wf-1'")
 while IFS='|' read -r name sql <&3; do
@@ -142,6 +143,10 @@ find_policy_version()|SELECT * FROM find_policy_version('v1.1.0')
 policy_document()|SELECT policy_document(document_hash) FROM active_policy_version()
 classify_failure()|SELECT * FROM classify_failure('[{"resourceType": "R", "statusReason": "secret not found"}]')
 validate_policy()|SELECT validate_policy(active_policy())
+replay_classification()|SELECT * FROM replay_classification('[{"resourceType": "R", "statusReason": "Throttling"}]', active_policy())
+normalize_confidence()|SELECT normalize_confidence(0.505)
+snapshot_failure_mode()|SELECT snapshot_failure_mode()
+policy_kpis(interval)|SELECT * FROM policy_kpis(interval '1 day')
 SQL
 
 # The writes, each refused cleanly: read_only_sql_transaction, nothing half done.
@@ -152,13 +157,13 @@ done 3<<SQL
 INSERT INTO workflow_executions|INSERT INTO workflow_executions (workflow_id, status) VALUES ('on-standby', 'failed')
 INSERT INTO verdicts|INSERT INTO verdicts (execution_id, fingerprint_id, error_class, service, confidence_score, proposed_action) VALUES ('$run', 'f', 'UNKNOWN', 's', 50, 'OPEN_ISSUE')
 INSERT INTO policy_snapshots|INSERT INTO policy_snapshots (version, policies) VALUES ('v0.9.0', '{"migrated": true}')
+DELETE FROM policy_snapshots|DELETE FROM policy_snapshots WHERE id = (SELECT policy_snapshot_id FROM workflow_executions WHERE id = '$run')
 generate_verdict()|SELECT generate_verdict('$run', '[{"resourceType": "R", "statusReason": "secret not found"}]')
 update_run_status()|SELECT update_run_status('$run', 'completed')
 publish_policy()|SELECT publish_policy('v9.0.0', active_policy() || '{"note": "standby"}')
 activate_policy()|SELECT activate_policy('v1.0.0')
 store_policy_document()|SELECT store_policy_document(active_policy())
 seal_policy_ledger()|SELECT seal_policy_ledger()
-policy_ledger_digest()|SELECT policy_ledger_digest()
 SQL
 both "the refused writes changed nothing" "SELECT (SELECT count(*) FROM workflow_executions), (SELECT count(*) FROM verdicts), (SELECT count(*) FROM policy_ledger)"
 
