@@ -2,7 +2,8 @@
 # Insert cost of a run, side by side, run inside pg_virtualenv by bench/run.sh: prints name|value.
 #   single-row INSERTs with pgbench (1 and 4 clients) into (a) a plain table, (b) the extension's
 #   workflow_executions, (c) the old three-statement flow; then bulk INSERT ... SELECT into (a)
-#   and (b); then policy_kpis and factory_status over what is there.
+#   and (b); generate_verdict from one pgbench client per core; then policy_kpis and
+#   factory_status over what is there.
 set -euo pipefail
 seconds=$1
 bulk=$2
@@ -31,6 +32,16 @@ for clients in 1 4; do
         echo "latency_${case}_${clients}|${latency}"
     done
 done
+# generate_verdict from one client per core: verdicts per second for the machine.
+psql -XAtq -v ON_ERROR_STOP=1 -c "INSERT INTO workflow_executions (id, workflow_id, status)
+    SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid, 'bench', 'failed'
+      FROM generate_series(1, 10000) g"
+result=$(pgbench -n -c "$(nproc)" -j "$(nproc)" -T "$seconds" -f bench/generate_verdict.sql 2>&1)
+tps=$(echo "$result" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
+[ -n "$tps" ] || { echo "$result" >&2; exit 1; }
+echo "generate_concurrent_per_s|${tps%.*}"
+echo "generate_clients|$(nproc)"
+
 psql -XAtq -v ON_ERROR_STOP=1 -v bulk="$bulk" <<'SQL'
 SET client_min_messages = warning;
 CREATE TEMP TABLE clock(t timestamptz);

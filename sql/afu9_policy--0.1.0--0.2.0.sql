@@ -30,3 +30,43 @@ END
 $$;
 COMMENT ON FUNCTION policy_ledger_digest() IS
     'Seals the ledger (on a standby: takes what the primary has sealed) and returns each chain''s length and tip hash with the time: keep it outside the database (and away from its administrators) to check against later.';
+
+-- generate_verdict() reads its run's policy document by hash (no hash join per call).
+CREATE OR REPLACE FUNCTION generate_verdict(execution_id uuid, signals jsonb) RETURNS verdicts
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+DECLARE
+    run record;
+    c record;
+    stored @extschema@.verdicts;
+BEGIN
+    -- Two key lookups and the document by hash: through the policy_snapshots view the planner
+    -- builds a hash table of policy_documents on every call.
+    SELECT e.id, e.policy_snapshot_id, s.version,
+           (SELECT d.body FROM @extschema@.policy_documents d WHERE d.hash = s.document_hash) AS policies
+      INTO run
+      FROM @extschema@.workflow_executions e
+      LEFT JOIN @extschema@.policy_snapshot_records s ON s.id = e.policy_snapshot_id
+     WHERE e.id = generate_verdict.execution_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'cannot generate a verdict for run %: no such run', execution_id
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF run.policy_snapshot_id IS NULL THEN
+        RAISE EXCEPTION 'cannot generate a verdict for run %: the run has no policy snapshot', execution_id
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Verdicts are computed from the run''s own snapshot; a run stored in warn mode has none.';
+    END IF;
+    -- The run's snapshot decides, not the policy active now.
+    SELECT * INTO c FROM @extschema@.classify_failure(signals, run.policies);
+    INSERT INTO @extschema@.verdicts
+        (execution_id, policy_snapshot_id, fingerprint_id, error_class, service, confidence_score,
+         proposed_action, verdict_type, tokens, signals, playbook_id, metadata)
+    VALUES (run.id, run.policy_snapshot_id, c.fingerprint_id, c.error_class, c.service, c.confidence_score,
+            c.proposed_action, c.verdict_type, c.tokens, signals, c.playbook_id,
+            jsonb_build_object('policy_version', run.version, 'generated_by', 'generate_verdict'))
+    RETURNING * INTO stored;
+    RETURN stored;
+END
+$$;

@@ -10,9 +10,13 @@ DECLARE
     c record;
     stored @extschema@.verdicts;
 BEGIN
-    SELECT e.id, e.policy_snapshot_id, s.version, s.policies INTO run
+    -- Two key lookups and the document by hash: through the policy_snapshots view the planner
+    -- builds a hash table of policy_documents on every call.
+    SELECT e.id, e.policy_snapshot_id, s.version,
+           (SELECT d.body FROM @extschema@.policy_documents d WHERE d.hash = s.document_hash) AS policies
+      INTO run
       FROM @extschema@.workflow_executions e
-      LEFT JOIN @extschema@.policy_snapshots s ON s.id = e.policy_snapshot_id
+      LEFT JOIN @extschema@.policy_snapshot_records s ON s.id = e.policy_snapshot_id
      WHERE e.id = generate_verdict.execution_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'cannot generate a verdict for run %: no such run', execution_id

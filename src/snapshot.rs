@@ -60,8 +60,10 @@ thread_local! {
 fn take_policy_snapshot<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByRust>>, Infallible> {
-    let (Some(new), Ok(relid)) = (trigger.new(), trigger.relid()) else {
-        misuse("it must be a row-level INSERT trigger");
+    let before_insert = matches!(trigger.when(), Ok(PgTriggerWhen::Before))
+        && matches!(trigger.op(), Ok(PgTriggerOperation::Insert));
+    let (true, Some(new)) = (before_insert, trigger.new()) else {
+        misuse("it must be a BEFORE INSERT trigger FOR EACH ROW");
     };
     let uuid = |name: &str| new.get_by_name::<pgrx::Uuid>(name).unwrap_or_else(|e| misuse(&e.to_string()));
     // A run that names its snapshot (a restore) keeps it; the foreign key checks it exists.
@@ -70,7 +72,8 @@ fn take_policy_snapshot<'a>(
     }
     let run_id = uuid("id");
     let repository = uuid("repository_id");
-    let namespace = unsafe { pg_sys::get_rel_namespace(relid) };
+    // The snapshot tables live where this function does: the extension's schema.
+    let namespace = unsafe { pg_sys::get_func_namespace(trigger.trigger().tgfoid) };
 
     let snapshot_id = with_spi(|| {
         let plans = plans(namespace);
@@ -188,16 +191,20 @@ fn prepare(query: &str, args: &[pg_sys::Oid]) -> pg_sys::SPIPlanPtr {
     }
 }
 
-fn visibility_key() -> VisibilityKey {
+/// None when no snapshot is active (then nothing is cached and the lookup takes its own).
+fn visibility_key() -> Option<VisibilityKey> {
     unsafe {
+        if !pg_sys::ActiveSnapshotSet() {
+            return None;
+        }
         let s = &*pg_sys::GetActiveSnapshot();
-        VisibilityKey {
+        Some(VisibilityKey {
             lxid: (*pg_sys::MyProc).lxid,
             xmin: s.xmin,
             xmax: s.xmax,
             xcnt: s.xcnt,
             curcid: s.curcid,
-        }
+        })
     }
 }
 
@@ -206,25 +213,27 @@ fn active_version(plans: Plans, repository: Option<pgrx::Uuid>) -> Option<Active
     let key = visibility_key();
     CACHE.with(|cell| {
         let mut cache = cell.borrow_mut();
-        if cache.key != Some(key) || cache.by_repository.len() > CACHE_LIMIT {
+        if key.is_none() || cache.key != key || cache.by_repository.len() > CACHE_LIMIT {
             cache.by_repository.clear();
-            cache.key = Some(key);
+            cache.key = key;
         }
         let slot = repository.map(|r| *r.as_bytes());
         if let Some(found) = cache.by_repository.get(&slot) {
             return found.clone();
         }
+        // Read-only, the lookups see the statement's snapshot.
+        let read_only = key.is_some();
         let found = repository
-            .and_then(|r| lookup(plans.scoped, &[r.into_datum()]))
-            .or_else(|| lookup(plans.global, &[]));
+            .and_then(|r| lookup(plans.scoped, &[r.into_datum()], read_only))
+            .or_else(|| lookup(plans.global, &[], read_only));
         cache.by_repository.insert(slot, found.clone());
         found
     })
 }
 
-fn lookup(plan: pg_sys::SPIPlanPtr, args: &[Option<pg_sys::Datum>]) -> Option<Active> {
+fn lookup(plan: pg_sys::SPIPlanPtr, args: &[Option<pg_sys::Datum>], read_only: bool) -> Option<Active> {
     unsafe {
-        let status = execute(plan, args, true);
+        let status = execute(plan, args, read_only);
         if status != pg_sys::SPI_OK_SELECT as i32 {
             error!("take_policy_snapshot: active version lookup failed ({status})");
         }

@@ -62,3 +62,15 @@ SHOW afu9_policy.on_snapshot_failure;
 SET afu9_policy.on_snapshot_failure = sometimes;
 SELECT snapshot_failure_mode();
 SHOW afu9_policy.on_snapshot_failure;
+
+-- The trigger function runs only where it belongs: BEFORE INSERT FOR EACH ROW on runs.
+CREATE TABLE not_runs (x int);
+CREATE TRIGGER misplaced AFTER INSERT ON not_runs FOR EACH STATEMENT EXECUTE FUNCTION take_policy_snapshot();
+INSERT INTO not_runs VALUES (1);
+\echo :SQLSTATE
+DROP TRIGGER misplaced ON not_runs;
+CREATE TRIGGER misplaced BEFORE INSERT ON not_runs FOR EACH ROW EXECUTE FUNCTION take_policy_snapshot();
+INSERT INTO not_runs VALUES (1);
+\echo :SQLSTATE
+SELECT count(*) AS rows_stored FROM not_runs;
+DROP TABLE not_runs;
