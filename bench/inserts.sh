@@ -57,6 +57,7 @@ SELECT 'bulk', CASE WHEN g % 10 = 0 THEN 'failed' ELSE 'completed' END, 'bulk', 
 SELECT 'bulk_extension_s|' || round(extract(epoch FROM clock_timestamp() - t)::numeric, 2) FROM clock;
 VACUUM ANALYZE;
 SELECT 'kpi_runs|' || count(*) FROM workflow_executions;
+SELECT 'kpi_verdicts|' || count(*) FROM verdicts;
 -- Each timed twice; the second run (warm cache) is reported.
 SELECT count(*) FROM policy_kpis \g /dev/null
 TRUNCATE clock; INSERT INTO clock VALUES (clock_timestamp());

@@ -70,3 +70,60 @@ BEGIN
     RETURN stored;
 END
 $$;
+
+-- policy_kpis() counts the runs once (not three times) and without JIT.
+CREATE OR REPLACE FUNCTION policy_kpis(since interval)
+RETURNS TABLE (executions bigint,
+               coverage_percentage numeric,
+               verdicts bigint,
+               linkage_percentage numeric,
+               traceability_percentage numeric,
+               modified_snapshots bigint)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, @extschema@, pg_temp
+-- Compiling the plan costs more than it saves here (about 120 ms on a million runs).
+SET jit = off
+AS $$
+    -- Written for indexes, so that a window of a million runs is read from indexes, not tables:
+    -- totals from the created_at indexes, the uncovered and unlinked from partial indexes of
+    -- the few rows without a snapshot, modified snapshots from (document_hash, created_at).
+    -- MATERIALIZED: inlined, each use of runs.total below would count the runs again.
+    WITH runs AS MATERIALIZED (
+        SELECT (SELECT count(*) FROM @extschema@.workflow_executions
+                 WHERE created_at > now() - since) AS total,
+               (SELECT count(*) FROM @extschema@.workflow_executions
+                 WHERE created_at > now() - since AND policy_snapshot_id IS NULL) AS uncovered
+    ), judged AS (
+        SELECT count(*) AS total,
+               count(v.policy_snapshot_id) AS linked,
+               count(*) FILTER (WHERE v.policy_snapshot_id = (SELECT e.policy_snapshot_id
+                                                                FROM @extschema@.workflow_executions e
+                                                               WHERE e.id = v.execution_id)) AS traced
+          FROM @extschema@.verdicts v
+         WHERE v.created_at > now() - since
+    ), snapshotted AS (
+        -- The distinct documents snapshots name (few): one index probe each.
+        WITH RECURSIVE hashes(hash) AS (
+            (SELECT document_hash FROM @extschema@.policy_snapshot_records ORDER BY document_hash LIMIT 1)
+            UNION ALL
+            SELECT (SELECT r.document_hash FROM @extschema@.policy_snapshot_records r
+                     WHERE r.document_hash > h.hash ORDER BY r.document_hash LIMIT 1)
+              FROM hashes h WHERE h.hash IS NOT NULL
+        )
+        SELECT hash FROM hashes WHERE hash IS NOT NULL
+    ), modified AS (
+        SELECT count(*) AS total
+          FROM snapshotted s
+          JOIN @extschema@.policy_snapshot_records r ON r.document_hash = s.hash
+         WHERE r.created_at > now() - since
+           AND NOT EXISTS (SELECT 1 FROM @extschema@.policy_documents d
+                            WHERE d.hash = s.hash AND d.hash = sha256(convert_to(d.body::text, 'UTF8')))
+    )
+    SELECT runs.total,
+           round((runs.total - runs.uncovered) * 100.0 / nullif(runs.total, 0), 2),
+           judged.total,
+           round(judged.linked * 100.0 / nullif(judged.total, 0), 2),
+           round(judged.traced * 100.0 / nullif(judged.total, 0), 2),
+           modified.total
+      FROM runs, judged, modified
+$$;
