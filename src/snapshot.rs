@@ -5,12 +5,12 @@
 
 use crate::settings::{SnapshotFailure, ON_SNAPSHOT_FAILURE};
 use pgrx::pg_sys;
+use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::ffi::CString;
-use pgrx::pg_sys::panic::ErrorReport;
 
 /// The policy version a scope has active: its name and its document's hash.
 #[derive(Clone)]
@@ -65,7 +65,10 @@ fn take_policy_snapshot<'a>(
     let (true, Some(new)) = (before_insert, trigger.new()) else {
         misuse("it must be a BEFORE INSERT trigger FOR EACH ROW");
     };
-    let uuid = |name: &str| new.get_by_name::<pgrx::Uuid>(name).unwrap_or_else(|e| misuse(&e.to_string()));
+    let uuid = |name: &str| {
+        new.get_by_name::<pgrx::Uuid>(name)
+            .unwrap_or_else(|e| misuse(&e.to_string()))
+    };
     // A run that names its snapshot (a restore) keeps it; the foreign key checks it exists.
     if uuid("policy_snapshot_id").is_some() {
         return Ok(Some(new.into_owned()));
@@ -84,7 +87,9 @@ fn take_policy_snapshot<'a>(
     });
     let mut new = new.into_owned();
     match snapshot_id {
-        Some(id) => new.set_by_name("policy_snapshot_id", id).unwrap_or_else(|e| misuse(&e.to_string())),
+        Some(id) => new
+            .set_by_name("policy_snapshot_id", id)
+            .unwrap_or_else(|e| misuse(&e.to_string())),
         None => no_active_policy(run_id),
     }
     Ok(Some(new))
@@ -231,7 +236,11 @@ fn active_version(plans: Plans, repository: Option<pgrx::Uuid>) -> Option<Active
     })
 }
 
-fn lookup(plan: pg_sys::SPIPlanPtr, args: &[Option<pg_sys::Datum>], read_only: bool) -> Option<Active> {
+fn lookup(
+    plan: pg_sys::SPIPlanPtr,
+    args: &[Option<pg_sys::Datum>],
+    read_only: bool,
+) -> Option<Active> {
     unsafe {
         let status = execute(plan, args, read_only);
         if status != pg_sys::SPI_OK_SELECT as i32 {
@@ -266,9 +275,19 @@ fn insert_snapshot(plans: Plans, active: &Active, run_id: Option<pgrx::Uuid>) ->
 }
 
 /// Runs a kept plan for at most one row; read-only runs see the statement's snapshot.
-unsafe fn execute(plan: pg_sys::SPIPlanPtr, args: &[Option<pg_sys::Datum>], read_only: bool) -> i32 {
-    let mut values: Vec<pg_sys::Datum> = args.iter().map(|a| a.unwrap_or(pg_sys::Datum::from(0))).collect();
-    let nulls: Vec<std::ffi::c_char> = args.iter().map(|a| (if a.is_some() { b' ' } else { b'n' }) as std::ffi::c_char).collect();
+unsafe fn execute(
+    plan: pg_sys::SPIPlanPtr,
+    args: &[Option<pg_sys::Datum>],
+    read_only: bool,
+) -> i32 {
+    let mut values: Vec<pg_sys::Datum> = args
+        .iter()
+        .map(|a| a.unwrap_or(pg_sys::Datum::from(0)))
+        .collect();
+    let nulls: Vec<std::ffi::c_char> = args
+        .iter()
+        .map(|a| (if a.is_some() { b' ' } else { b'n' }) as std::ffi::c_char)
+        .collect();
     pg_sys::SPI_execute_plan(plan, values.as_mut_ptr(), nulls.as_ptr(), read_only, 1)
 }
 
