@@ -115,3 +115,12 @@ SELECT policy_version, error_class, confidence_score, proposed_action,
 SELECT count(*) FILTER (WHERE diverges) AS diverging, count(*) AS replayed FROM replay_verdicts('v1.0.0');
 
 SELECT * FROM policy_version_stats;
+
+-- One statement, many runs over several scopes: each run gets its own scope's version
+-- (aaaa pinned v1.1.0, bbbb and no repository the global v1.0.0).
+INSERT INTO workflow_executions (workflow_id, status, repository_id)
+SELECT 'bulk', 'running', (ARRAY['00000000-0000-4000-8000-00000000aaaa', '00000000-0000-4000-8000-00000000bbbb', NULL]::uuid[])[1 + g % 3]
+  FROM generate_series(1, 30) g;
+SELECT e.repository_id, s.version, count(*) AS runs
+  FROM workflow_executions e JOIN policy_snapshots s ON s.id = e.policy_snapshot_id
+ WHERE e.workflow_id = 'bulk' GROUP BY 1, 2 ORDER BY 1, 2;
