@@ -297,3 +297,41 @@ unsafe fn column<T: FromDatum>(row: pg_sys::HeapTuple, desc: pg_sys::TupleDesc, 
     let datum = pg_sys::SPI_getbinval(row, desc, n, &mut null);
     T::from_datum(datum, null).expect("the snapshot queries return no NULLs")
 }
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    fn version_of(workflow: &str) -> String {
+        Spi::get_one::<String>(&format!(
+            "SELECT s.version::text FROM workflow_executions e
+               JOIN policy_snapshot_records s ON s.id = e.policy_snapshot_id
+              WHERE e.workflow_id = '{workflow}'"
+        ))
+        .unwrap()
+        .unwrap()
+    }
+
+    #[pg_test]
+    fn an_activation_earlier_in_the_transaction_decides_the_next_statement() {
+        // One transaction throughout: only the command id tells the two INSERTs apart.
+        Spi::run("INSERT INTO workflow_executions (workflow_id) VALUES ('before')").unwrap();
+        Spi::run("SELECT publish_policy('v1.1.0', active_policy() || '{\"note\": \"v1.1.0\"}')")
+            .unwrap();
+        Spi::run("INSERT INTO workflow_executions (workflow_id) VALUES ('after')").unwrap();
+        assert_eq!(version_of("before"), "v1.0.0");
+        assert_eq!(version_of("after"), "v1.1.0");
+    }
+
+    #[pg_test]
+    fn each_run_gets_its_own_snapshot_row() {
+        Spi::run("INSERT INTO workflow_executions (workflow_id) SELECT 'many' FROM generate_series(1, 50)").unwrap();
+        let distinct = Spi::get_one::<i64>(
+            "SELECT count(DISTINCT s.id) FROM workflow_executions e
+               JOIN policy_snapshot_records s ON s.id = e.policy_snapshot_id AND s.execution_id = e.id
+              WHERE e.workflow_id = 'many'",
+        );
+        assert_eq!(distinct, Ok(Some(50)));
+    }
+}

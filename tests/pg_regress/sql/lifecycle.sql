@@ -124,3 +124,13 @@ SELECT 'bulk', 'running', (ARRAY['00000000-0000-4000-8000-00000000aaaa', '000000
 SELECT e.repository_id, s.version, count(*) AS runs
   FROM workflow_executions e JOIN policy_snapshots s ON s.id = e.policy_snapshot_id
  WHERE e.workflow_id = 'bulk' GROUP BY 1, 2 ORDER BY 1, 2;
+
+-- Within one transaction, an activation decides the statements after it.
+BEGIN;
+INSERT INTO workflow_executions (workflow_id, status) VALUES ('tx-before', 'running');
+SELECT activate_policy('v1.1.0') IS NOT NULL AS activated;
+INSERT INTO workflow_executions (workflow_id, status) VALUES ('tx-after', 'running');
+SELECT e.workflow_id, s.version
+  FROM workflow_executions e JOIN policy_snapshots s ON s.id = e.policy_snapshot_id
+ WHERE e.workflow_id LIKE 'tx-%' ORDER BY e.workflow_id;
+ROLLBACK;
