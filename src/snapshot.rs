@@ -157,12 +157,15 @@ fn plans(namespace: pg_sys::Oid) -> Plans {
             let name = pg_sys::get_namespace_name(namespace);
             std::ffi::CStr::from_ptr(pg_sys::quote_identifier(name)).to_string_lossy().into_owned()
         };
+        // SECURITY DEFINER without a pinned search_path: tables carry their schema and operators
+        // pg_catalog's, so nothing on the caller's search_path is used (the plan keeps the
+        // search_path it was made under and would bind a planted operator for good).
         let lookup = |scope: &str, args: &[pg_sys::Oid]| {
             prepare(
                 &format!(
                     "SELECT v.version::pg_catalog.text, v.document_hash \
                        FROM {schema}.policy_activations a \
-                       JOIN {schema}.policy_versions v ON v.id = a.policy_version_id \
+                       JOIN {schema}.policy_versions v ON v.id OPERATOR(pg_catalog.=) a.policy_version_id \
                       WHERE {scope} ORDER BY a.id DESC LIMIT 1"
                 ),
                 args,
@@ -170,7 +173,7 @@ fn plans(namespace: pg_sys::Oid) -> Plans {
         };
         let plans = Plans {
             namespace,
-            scoped: lookup("a.repository_id = $1", &[pg_sys::UUIDOID]),
+            scoped: lookup("a.repository_id OPERATOR(pg_catalog.=) $1", &[pg_sys::UUIDOID]),
             global: lookup("a.repository_id IS NULL", &[]),
             insert: prepare(
                 &format!(

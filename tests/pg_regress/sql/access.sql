@@ -73,8 +73,12 @@ CREATE FUNCTION evil.sha256(bytea) RETURNS bytea LANGUAGE plpgsql AS $$ BEGIN RA
 CREATE FUNCTION evil.now() RETURNS timestamptz LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'hijacked now'; END $$;
 CREATE FUNCTION evil.uuid_eq(uuid, uuid) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'hijacked ='; END $$;
 CREATE OPERATOR evil.= (LEFTARG = uuid, RIGHTARG = uuid, FUNCTION = evil.uuid_eq);
+-- A new session, so that the snapshot trigger prepares its plans under this search_path.
+\c -
+SET ROLE afu9_test_writer;
 SET search_path = evil, public, pg_catalog;
-INSERT INTO workflow_executions (id, workflow_id, status) VALUES ('00000000-0000-4000-8000-0000000000e2', 'wf', 'failed')
+INSERT INTO workflow_executions (id, workflow_id, status, repository_id)
+VALUES ('00000000-0000-4000-8000-0000000000e2', 'wf', 'failed', '00000000-0000-4000-8000-00000000aaaa')
 RETURNING policy_snapshot_id IS NOT NULL AS has_snapshot;
 SELECT error_class FROM generate_verdict('00000000-0000-4000-8000-0000000000e2', '[{"resourceType": "R", "statusReason": "invalid unit"}]');
 SELECT status FROM update_run_status('00000000-0000-4000-8000-0000000000e2', 'failed');
