@@ -37,9 +37,8 @@ check "same active policy" "$(q afu9_dump_source "SELECT version FROM active_pol
 q afu9_dump_restored "INSERT INTO workflow_executions (workflow_id, status) VALUES ('after-restore', 'failed')" >/dev/null
 q afu9_dump_restored "SELECT publish_policy('v1.2.0', active_policy() || '{\"note\": \"v1.2.0\"}')" >/dev/null
 q afu9_dump_restored "SELECT generate_verdict(id, '[{\"resourceType\": \"R\", \"statusReason\": \"secret not found\"}]') FROM workflow_executions WHERE workflow_id = 'after-restore'" >/dev/null
-q afu9_dump_restored "SELECT seal_policy_ledger()" >/dev/null
-check "the copy goes on and verifies clean" "0" "$(q afu9_dump_restored "SELECT count(*) FROM verify_policy_ledger()")"
-check_invariants afu9_dump_restored "the copy"
+# Seals what was added and verifies it, with the other invariants.
+check_invariants afu9_dump_restored "the copy goes on"
 
 dropdb afu9_dump_source; dropdb afu9_dump_restored
 finish dump_restore
