@@ -11,6 +11,7 @@ load_setup afu9_load
 run_load afu9_load "${LOAD_SECONDS:-30}" "$report"
 check "pgbench: every transaction committed, no client aborted" "0" "$?"
 grep -E "^(number of (transactions|failed)|tps)" "$report"
+check "pgbench's per-script counts add up to its total" "t" "$(counts_add_up "$report")"
 runs=$(committed "$report" 1); with_verdicts=$(committed "$report" 2)
 echo "committed: $runs runs, $with_verdicts runs with verdicts, $(committed "$report" 3) reads, $(wc -l <"$report.activations") activations"
 check "activations committed during the load" "t" "$([ "$(wc -l <"$report.activations")" -ge 5 ] && echo t || echo f)"
