@@ -22,13 +22,19 @@ CREATE TABLE old_snapshots (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), versi
 CREATE TABLE old_runs (LIKE workflow_executions INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);
 ALTER TABLE old_runs ADD FOREIGN KEY (policy_snapshot_id) REFERENCES old_snapshots ON DELETE SET NULL;
 SQL
+# The TPS in a pgbench report; pgbench_report runs pgbench and fails, showing its report, without one.
+tps_of() { sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$1" | head -1; }
+pgbench_report() {
+    local report
+    report=$(pgbench -n "$@" 2>&1)
+    [ -n "$(tps_of "$report")" ] || { echo "$report" >&2; return 1; }
+    echo "$report"
+}
 for clients in 1 4; do
     for case in plain extension old_flow; do
-        result=$(pgbench -n -c "$clients" -j "$clients" -T "$seconds" -f "bench/insert_$case.sql" 2>&1)
-        tps=$(echo "$result" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
+        result=$(pgbench_report -c "$clients" -j "$clients" -T "$seconds" -f "bench/insert_$case.sql")
         latency=$(echo "$result" | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p')
-        [ -n "$tps" ] || { echo "$result" >&2; exit 1; }
-        echo "tps_${case}_${clients}|${tps}"
+        echo "tps_${case}_${clients}|$(tps_of "$result")"
         echo "latency_${case}_${clients}|${latency}"
     done
 done
@@ -36,9 +42,8 @@ done
 psql -XAtq -v ON_ERROR_STOP=1 -c "INSERT INTO workflow_executions (id, workflow_id, status)
     SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid, 'bench', 'failed'
       FROM generate_series(1, 10000) g"
-result=$(pgbench -n -c "$(nproc)" -j "$(nproc)" -T "$seconds" -f bench/generate_verdict.sql 2>&1)
-tps=$(echo "$result" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
-[ -n "$tps" ] || { echo "$result" >&2; exit 1; }
+result=$(pgbench_report -c "$(nproc)" -j "$(nproc)" -T "$seconds" -f bench/generate_verdict.sql)
+tps=$(tps_of "$result")
 echo "generate_concurrent_per_s|${tps%.*}"
 echo "generate_clients|$(nproc)"
 

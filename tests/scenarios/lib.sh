@@ -15,6 +15,12 @@ check_invariants() { # db, label
     q "$1" "SELECT seal_policy_ledger()" >/dev/null
     check "$2: the ledger verifies" "0" "$(q "$1" "SELECT count(*) FROM verify_policy_ledger()")"
 }
+# The tables whose rows dump_restore and upgrade compare before and after.
+stored_tables="workflow_executions verdicts policy_snapshots policy_documents policy_versions policy_activations policy_ledger"
+# SQL giving a relation's, or a parenthesised query's, row count and an md5 of its rows in a fixed order.
+fingerprint() { # relation or (query)
+    echo "SELECT count(*) || ' ' || md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM $1 x"
+}
 finish() { # scenario name
     echo "$1: ${passed} passed, ${failed} failed"
     [ "$failed" -eq 0 ]

@@ -126,7 +126,7 @@ check "policy_ledger_digest() on the standby is the primary's" "$(q $db "SELECT 
 # The other reads: each must answer on the standby, as on the primary.
 run=$(q $db "SELECT id FROM workflow_executions WHERE workflow_id = 'wf-1'")
 while IFS='|' read -r name sql <&3; do
-    both "$name" "SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM ($sql) x"
+    both "$name" "$(fingerprint "($sql)")"
 done 3<<SQL
 active_policy()|SELECT active_policy()
 policy_history|SELECT * FROM policy_history

@@ -24,15 +24,14 @@ SELECT activate_policy('v1.1.0', '$repo');
 INSERT INTO workflow_executions (workflow_id, status, repository_id) VALUES ('wf-repo', 'failed', '$repo');
 SELECT seal_policy_ledger();
 SQL
-tables="workflow_executions verdicts policy_snapshots policy_documents policy_versions policy_activations policy_ledger"
-rows() { q afu9_upgrade "SELECT count(*) || ' ' || md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM $1 x"; }
+rows() { q afu9_upgrade "$(fingerprint "$1")"; }
 declare -A before
-for t in $tables; do before[$t]=$(rows "$t"); done
+for t in $stored_tables; do before[$t]=$(rows "$t"); done
 digest=$(q afu9_upgrade "SELECT policy_ledger_digest()")
 
 q afu9_upgrade "ALTER EXTENSION afu9_policy UPDATE" || { echo "FAIL ALTER EXTENSION afu9_policy UPDATE"; exit 1; }
 check "updated from $old to $new" "$new" "$(q afu9_upgrade "SELECT extversion FROM pg_extension WHERE extname = 'afu9_policy'")"
-for t in $tables; do check "$t unchanged by the update" "${before[$t]}" "$(rows "$t")"; done
+for t in $stored_tables; do check "$t unchanged by the update" "${before[$t]}" "$(rows "$t")"; done
 check "the ledger verifies against the digest taken before" "0" \
     "$(q afu9_upgrade "SELECT count(*) FROM verify_policy_ledger('$digest')")"
 
