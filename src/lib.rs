@@ -24,6 +24,6 @@ pub mod pg_test {
 
     #[must_use]
     pub fn postgresql_conf_options() -> Vec<&'static str> {
-        vec![]
+        vec!["search_path = '\"$user\", public, afu9_policy'"]
     }
 }

@@ -191,6 +191,7 @@ pub fn compile(doc: &Value) -> Result<Policy, PolicyError> {
             return fail(format!("{path}.patterns"), "must hold at least one pattern");
         }
         for (j, p) in sources.iter().enumerate() {
+            interruptible();
             let ppath = format!("{path}.patterns[{j}]");
             let Value::String(src) = p else {
                 return fail(ppath, format!("must be a string, not {}", kind(p)));
@@ -234,6 +235,13 @@ pub fn compile(doc: &Value) -> Result<Policy, PolicyError> {
     })
 }
 
+/// Lets a cancel or statement_timeout through between patterns; plain unit tests run outside
+/// PostgreSQL, so not there.
+fn interruptible() {
+    #[cfg(not(test))]
+    pgrx::check_for_interrupts!();
+}
+
 /// A jsonb argument kept as its binary form: equal documents have equal bytes, so the bytes
 /// key the policy cache and a document is only turned into text when it is not cached yet.
 /// Unlike pgrx's JsonB it never panics: a document serde cannot read (nested past its
@@ -273,6 +281,11 @@ unsafe impl<'fcx> ArgAbi<'fcx> for RawJsonb {
 pgrx::impl_sql_translatable!(RawJsonb, arg_only = "jsonb");
 
 impl RawJsonb {
+    /// Bytes of the stored jsonb.
+    pub fn size(&self) -> usize {
+        self.0.len()
+    }
+
     pub fn to_value(&self) -> Result<Value, PolicyError> {
         // The bytes are a complete, 4-byte-header jsonb varlena (pg_detoast_datum's result).
         unsafe {
@@ -321,6 +334,7 @@ pub fn compiled(doc: &RawJsonb) -> Result<Rc<Policy>, PolicyError> {
 /// reason of the first problem; true when the document is a valid policy.
 #[pg_extern(immutable, parallel_safe)]
 fn validate_policy(policies: Option<RawJsonb>) -> bool {
+    crate::verdict::check_size("policy", &policies);
     let Some(policies) = policies else {
         raise(PolicyError {
             path: "$".into(),

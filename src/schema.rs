@@ -1,32 +1,40 @@
-//! The extension's schema, in `sql/`, in dependency order.
+//! The extension's schema, in `sql/schema/`, in dependency order. `tables.sql`, the seed and
+//! `dump.sql` hold data; every other file is code that `scripts/upgrade_script.sh` also puts
+//! into the upgrade script, so it is written to be run again (CREATE OR REPLACE).
 
 use pgrx::prelude::*;
 
-extension_sql_file!("../sql/guards.sql", name = "guards", bootstrap);
-extension_sql_file!("../sql/policy.sql", name = "policy", requires = ["guards"]);
+extension_sql_file!("../sql/schema/bootstrap.sql", name = "bootstrap", bootstrap);
 extension_sql_file!(
-    "../sql/policy_v1.0.0.sql",
+    "../sql/schema/tables.sql",
+    name = "tables",
+    requires = ["bootstrap"]
+);
+extension_sql_file!("../sql/schema/guards.sql", name = "guards", requires = ["tables"]);
+extension_sql_file!("../sql/schema/policy.sql", name = "policy", requires = ["guards"]);
+extension_sql_file!(
+    "../sql/schema/policy_v1.0.0.sql",
     name = "policy_v1",
     requires = ["policy"]
 );
 extension_sql_file!(
-    "../sql/snapshots.sql",
+    "../sql/schema/snapshots.sql",
     name = "snapshots",
     requires = ["policy"]
 );
 extension_sql_file!(
-    "../sql/executions.sql",
+    "../sql/schema/executions.sql",
     name = "executions",
     requires = ["snapshots", snapshot::take_policy_snapshot]
 );
 extension_sql_file!(
-    "../sql/verdicts.sql",
+    "../sql/schema/verdicts.sql",
     name = "verdicts",
     requires = ["executions"]
 );
-extension_sql_file!("../sql/views.sql", name = "views", requires = ["verdicts"]);
+extension_sql_file!("../sql/schema/views.sql", name = "views", requires = ["verdicts"]);
 extension_sql_file!(
-    "../sql/verdict_engine.sql",
+    "../sql/schema/verdict_engine.sql",
     name = "verdict_engine",
     requires = [
         "views",
@@ -35,12 +43,12 @@ extension_sql_file!(
     ]
 );
 extension_sql_file!(
-    "../sql/status.sql",
+    "../sql/schema/status.sql",
     name = "status",
     requires = ["verdict_engine"]
 );
 extension_sql_file!(
-    "../sql/lifecycle.sql",
+    "../sql/schema/lifecycle.sql",
     name = "lifecycle",
     requires = [
         "verdict_engine",
@@ -49,17 +57,17 @@ extension_sql_file!(
     ]
 );
 extension_sql_file!(
-    "../sql/ledger.sql",
+    "../sql/schema/ledger.sql",
     name = "ledger",
     requires = ["lifecycle"]
 );
 extension_sql_file!(
-    "../sql/access.sql",
+    "../sql/schema/access.sql",
     name = "access",
     requires = ["ledger", "status"]
 );
 extension_sql_file!(
-    "../sql/comments.sql",
+    "../sql/schema/comments.sql",
     name = "comments",
     requires = [
         "access",
@@ -71,4 +79,4 @@ extension_sql_file!(
         policy::validate_policy
     ]
 );
-extension_sql_file!("../sql/dump.sql", name = "dump", finalize);
+extension_sql_file!("../sql/schema/dump.sql", name = "dump", finalize);

@@ -26,6 +26,7 @@ struct Plans {
     scoped: pg_sys::SPIPlanPtr,
     global: pg_sys::SPIPlanPtr,
     insert: pg_sys::SPIPlanPtr,
+    taken_for: pg_sys::SPIPlanPtr,
 }
 
 /// What decides which activations a query can see: within a transaction, two snapshots with
@@ -69,14 +70,16 @@ fn take_policy_snapshot<'a>(
         new.get_by_name::<pgrx::Uuid>(name)
             .unwrap_or_else(|e| misuse(&e.to_string()))
     };
-    // A run that names its snapshot (a restore) keeps it; the foreign key checks it exists.
-    if uuid("policy_snapshot_id").is_some() {
-        return Ok(Some(new.into_owned()));
-    }
     let run_id = uuid("id");
     let repository = uuid("repository_id");
     // The snapshot tables live where this function does: the extension's schema.
     let namespace = unsafe { pg_sys::get_func_namespace(trigger.trigger().tgfoid) };
+    // A run that names its snapshot (a restore) keeps it, if it was taken for this very run:
+    // no run may carry another's, or one left behind by an INSERT that did not happen.
+    if let Some(named) = uuid("policy_snapshot_id") {
+        with_spi(|| check_taken_for(plans(namespace), named, run_id));
+        return Ok(Some(new.into_owned()));
+    }
 
     let snapshot_id = with_spi(|| {
         let plans = plans(namespace);
@@ -106,7 +109,7 @@ fn misuse(reason: &str) -> ! {
 
 /// No policy is active: refuse the run, or in warn mode store it without a snapshot.
 fn no_active_policy(run_id: Option<pgrx::Uuid>) {
-    let run = run_id.map_or_else(|| "<NULL>".to_string(), |id| id.to_string());
+    let run = show(run_id);
     if ON_SNAPSHOT_FAILURE.get() == SnapshotFailure::Warn {
         ErrorReport::new(
             PgSqlErrorCode::ERRCODE_WARNING,
@@ -148,7 +151,7 @@ fn plans(namespace: pg_sys::Oid) -> Plans {
             }
             // The extension moved to another schema (dropped and created again).
             unsafe {
-                for plan in [plans.scoped, plans.global, plans.insert] {
+                for plan in [plans.scoped, plans.global, plans.insert, plans.taken_for] {
                     pg_sys::SPI_freeplan(plan);
                 }
             }
@@ -181,6 +184,13 @@ fn plans(namespace: pg_sys::Oid) -> Plans {
                      VALUES ($1, $2, $3) RETURNING id"
                 ),
                 &[pg_sys::TEXTOID, pg_sys::BYTEAOID, pg_sys::UUIDOID],
+            ),
+            taken_for: prepare(
+                &format!(
+                    "SELECT execution_id FROM {schema}.policy_snapshot_records \
+                      WHERE id OPERATOR(pg_catalog.=) $1"
+                ),
+                &[pg_sys::UUIDOID],
             ),
         };
         *kept = Some(plans);
@@ -259,6 +269,41 @@ fn lookup(
             document_hash: column::<Vec<u8>>(row, table.tupdesc, 2),
         })
     }
+}
+
+/// Refuses a named snapshot that does not exist or was taken for another run (or for none).
+fn check_taken_for(plans: Plans, named: pgrx::Uuid, run_id: Option<pgrx::Uuid>) {
+    let taken_for = unsafe {
+        let status = execute(plans.taken_for, &[named.into_datum()], false);
+        if status != pg_sys::SPI_OK_SELECT as i32 {
+            error!("take_policy_snapshot: snapshot lookup failed ({status})");
+        }
+        if pg_sys::SPI_processed == 0 {
+            ereport!(
+                ERROR,
+                PgSqlErrorCode::ERRCODE_FOREIGN_KEY_VIOLATION,
+                format!("run {} names policy snapshot {named}, which does not exist", show(run_id))
+            );
+        }
+        let table = &*pg_sys::SPI_tuptable;
+        let mut null = false;
+        let datum = pg_sys::SPI_getbinval(*table.vals, table.tupdesc, 1, &mut null);
+        pgrx::Uuid::from_datum(datum, null)
+    };
+    if taken_for.is_none() || taken_for != run_id {
+        let other = taken_for.map_or_else(|| "no run (it was inserted directly)".to_string(), |r| format!("run {r}"));
+        ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_CHECK_VIOLATION,
+            format!("run {} cannot carry policy snapshot {named}: it was taken for {other}", show(run_id)),
+            "take_policy_snapshot",
+        )
+        .set_hint("Omit policy_snapshot_id: the database takes the run's snapshot itself.")
+        .report(PgLogLevel::ERROR);
+    }
+}
+
+fn show(run_id: Option<pgrx::Uuid>) -> String {
+    run_id.map_or_else(|| "<NULL>".to_string(), |id| id.to_string())
 }
 
 fn insert_snapshot(plans: Plans, active: &Active, run_id: Option<pgrx::Uuid>) -> pgrx::Uuid {

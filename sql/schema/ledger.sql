@@ -5,41 +5,21 @@
 -- extended by seal_policy_ledger(), which holds a lock only while it seals. A digest of each
 -- chain's length and tip, kept outside the database, exposes a history rewritten and re-hashed.
 
-CREATE TABLE policy_ledger (
-    chain        text NOT NULL,
-    position     bigint NOT NULL,
-    row_id       text NOT NULL,
-    row_seq      bigint NOT NULL,
-    content_hash bytea NOT NULL,
-    chain_hash   bytea NOT NULL,
-    sealed_at    timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (chain, position)
-);
-COMMENT ON TABLE policy_ledger IS
-    'Hash chains over snapshots, published policy versions and verdicts, in insertion order. Append-only.';
-COMMENT ON COLUMN policy_ledger.chain IS 'policy_snapshots, policy_versions or verdicts.';
-COMMENT ON COLUMN policy_ledger.position IS 'Position in the chain, from 1.';
-COMMENT ON COLUMN policy_ledger.row_id IS 'The chained row''s id.';
-COMMENT ON COLUMN policy_ledger.row_seq IS 'The chained row''s ledger_seq (insertion order).';
-COMMENT ON COLUMN policy_ledger.content_hash IS 'SHA-256 of the row''s canonical content when it was sealed.';
-COMMENT ON COLUMN policy_ledger.chain_hash IS 'SHA-256 of the previous chain_hash (none for position 1) and content_hash.';
-COMMENT ON COLUMN policy_ledger.sealed_at IS 'When the row was sealed into the chain.';
-
-CREATE TRIGGER policy_ledger_reject_change BEFORE UPDATE OR DELETE ON policy_ledger
+CREATE OR REPLACE TRIGGER policy_ledger_reject_change BEFORE UPDATE OR DELETE ON policy_ledger
     FOR EACH ROW EXECUTE FUNCTION reject_change('ledger entries');
-CREATE TRIGGER policy_ledger_reject_truncate BEFORE TRUNCATE ON policy_ledger
+CREATE OR REPLACE TRIGGER policy_ledger_reject_truncate BEFORE TRUNCATE ON policy_ledger
     FOR EACH STATEMENT EXECUTE FUNCTION reject_change('ledger entries');
 ALTER TABLE policy_ledger ENABLE ALWAYS TRIGGER policy_ledger_reject_change;
 ALTER TABLE policy_ledger ENABLE ALWAYS TRIGGER policy_ledger_reject_truncate;
 
 -- A timestamp in one canonical text, whatever the session's TimeZone and DateStyle.
-CREATE FUNCTION ledger_time(ts timestamptz) RETURNS text
+CREATE OR REPLACE FUNCTION ledger_time(ts timestamptz) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT pg_catalog.to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') $$;
+RETURN pg_catalog.to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
 COMMENT ON FUNCTION ledger_time(timestamptz) IS 'A timestamp as canonical UTC text, for ledger hashes.';
 
 -- Every chained row with the hash of its canonical content (a JSON array of its columns).
-CREATE VIEW policy_ledger_rows AS
+CREATE OR REPLACE VIEW policy_ledger_rows AS
 SELECT 'policy_snapshots' AS chain, r.id::text AS row_id, r.ledger_seq AS row_seq,
        sha256(convert_to(jsonb_build_array(r.id, r.version, encode(r.document_hash, 'hex'), ledger_time(r.created_at),
                                            r.execution_id, r.created_by, r.metadata)::text, 'UTF8')) AS content_hash
@@ -54,12 +34,13 @@ SELECT 'verdicts', v.id::text, v.ledger_seq,
        sha256(convert_to(jsonb_build_array(v.id, v.execution_id, v.policy_snapshot_id, v.fingerprint_id, v.error_class,
                                            v.service, v.confidence_score, v.proposed_action, v.verdict_type, v.tokens,
                                            v.signals, v.playbook_id, ledger_time(v.created_at), v.metadata)::text, 'UTF8'))
-  FROM verdicts v;
+  FROM public.verdicts v;
 COMMENT ON VIEW policy_ledger_rows IS 'Every row the ledger chains, with the SHA-256 of its canonical content as it is now.';
 
-CREATE FUNCTION seal_policy_ledger() RETURNS bigint
+CREATE OR REPLACE FUNCTION seal_policy_ledger() RETURNS bigint
 LANGUAGE plpgsql
-SET search_path = pg_catalog, @extschema@, pg_temp
+SET search_path = pg_catalog, afu9_policy, pg_temp
+SET lock_timeout = '5s'
 AS $$
 DECLARE
     c text;
@@ -67,20 +48,28 @@ DECLARE
     pending record;
     sealed bigint := 0;
 BEGIN
-    -- Held until this transaction ends: sealers take turns; inserts of rows do not wait.
-    LOCK TABLE @extschema@.policy_ledger IN SHARE ROW EXCLUSIVE MODE;
+    -- Held until this transaction ends: sealers take turns; inserts of rows do not wait. A
+    -- sealer left open must not stop every other: the wait is bounded (lock_timeout above).
+    BEGIN
+        LOCK TABLE afu9_policy.policy_ledger IN SHARE ROW EXCLUSIVE MODE;
+    EXCEPTION WHEN lock_not_available THEN
+        RAISE EXCEPTION 'cannot seal the policy ledger: another transaction has been sealing it for over %',
+                        current_setting('lock_timeout')
+            USING ERRCODE = 'lock_not_available',
+                  HINT = 'That transaction holds the seal until it commits or rolls back (pg_locks shows it on policy_ledger); try again after.';
+    END;
     FOREACH c IN ARRAY ARRAY['policy_snapshots', 'policy_versions', 'verdicts'] LOOP
         SELECT position, row_seq, chain_hash INTO tip
-          FROM @extschema@.policy_ledger WHERE chain = c ORDER BY position DESC LIMIT 1;
+          FROM afu9_policy.policy_ledger WHERE chain = c ORDER BY position DESC LIMIT 1;
         FOR pending IN
-            SELECT row_id, row_seq, content_hash FROM @extschema@.policy_ledger_rows
+            SELECT row_id, row_seq, content_hash FROM afu9_policy.policy_ledger_rows
              WHERE chain = c AND row_seq > coalesce(tip.row_seq, 0)
              ORDER BY row_seq
         LOOP
             tip.position := coalesce(tip.position, 0) + 1;
             tip.row_seq := pending.row_seq;
             tip.chain_hash := sha256(coalesce(tip.chain_hash, ''::bytea) || pending.content_hash);
-            INSERT INTO @extschema@.policy_ledger (chain, position, row_id, row_seq, content_hash, chain_hash)
+            INSERT INTO afu9_policy.policy_ledger (chain, position, row_id, row_seq, content_hash, chain_hash)
             VALUES (c, tip.position, pending.row_id, pending.row_seq, pending.content_hash, tip.chain_hash);
             sealed := sealed + 1;
         END LOOP;
@@ -89,42 +78,42 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION seal_policy_ledger() IS
-    'Extends each chain with the rows inserted (and committed) since the last seal, in insertion order; returns how many it sealed. Run it often: a row is tamper-evident once sealed.';
+    'Extends each chain with the rows inserted (and committed) since the last seal, in insertion order; returns how many it sealed. Run it often: a row is tamper-evident once sealed. Waits at most 5 s for another sealer''s transaction, then 55P03.';
 
-CREATE FUNCTION policy_ledger_digest() RETURNS jsonb
+CREATE OR REPLACE FUNCTION policy_ledger_digest() RETURNS jsonb
 LANGUAGE plpgsql
-SET search_path = pg_catalog, @extschema@, pg_temp
+SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 BEGIN
     -- A standby cannot seal: it reports what the primary has sealed.
     IF NOT pg_is_in_recovery() THEN
-        PERFORM @extschema@.seal_policy_ledger();
+        PERFORM afu9_policy.seal_policy_ledger();
     END IF;
     RETURN jsonb_build_object(
         'at', iso8601(clock_timestamp()),
         'chains', (SELECT jsonb_object_agg(c, jsonb_build_object('length', coalesce(t.position, 0),
                                                                  'tip', encode(t.chain_hash, 'hex')))
                      FROM unnest(ARRAY['policy_snapshots', 'policy_versions', 'verdicts']) AS c
-                     LEFT JOIN LATERAL (SELECT position, chain_hash FROM @extschema@.policy_ledger l
+                     LEFT JOIN LATERAL (SELECT position, chain_hash FROM afu9_policy.policy_ledger l
                                          WHERE l.chain = c ORDER BY position DESC LIMIT 1) t ON true));
 END
 $$;
 COMMENT ON FUNCTION policy_ledger_digest() IS
     'Seals the ledger (on a standby: takes what the primary has sealed) and returns each chain''s length and tip hash with the time: keep it outside the database (and away from its administrators) to check against later.';
 
-CREATE FUNCTION verify_policy_ledger(digest jsonb DEFAULT NULL)
+CREATE OR REPLACE FUNCTION verify_policy_ledger(digest jsonb DEFAULT NULL)
 RETURNS TABLE (table_name text, row_id text, kind text, detail text)
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, @extschema@, pg_temp
+SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
     -- Every row's content hash, computed once: three checks below read it.
     WITH current_rows AS MATERIALIZED (
-        SELECT * FROM @extschema@.policy_ledger_rows
+        SELECT * FROM afu9_policy.policy_ledger_rows
     ), entries AS (
         SELECT l.*, lag(l.chain_hash) OVER (PARTITION BY l.chain ORDER BY l.position) AS previous,
                lag(l.position) OVER (PARTITION BY l.chain ORDER BY l.position) AS previous_position,
                max(l.row_seq) OVER (PARTITION BY l.chain) AS tip_seq
-          FROM @extschema@.policy_ledger l
+          FROM afu9_policy.policy_ledger l
     ), problems AS (
         -- A sealed row that is gone.
         SELECT e.chain, e.row_id, 'row missing' AS kind,
@@ -151,14 +140,14 @@ AS $$
         SELECT r.chain, r.row_id, 'row inserted out of order',
                format('ledger_seq %s is below the sealed tip %s', r.row_seq, t.tip_seq), NULL
           FROM current_rows r
-          JOIN (SELECT chain, max(row_seq) AS tip_seq FROM @extschema@.policy_ledger GROUP BY chain) t ON t.chain = r.chain
+          JOIN (SELECT chain, max(row_seq) AS tip_seq FROM afu9_policy.policy_ledger GROUP BY chain) t ON t.chain = r.chain
          WHERE r.row_seq < t.tip_seq
-           AND NOT EXISTS (SELECT 1 FROM @extschema@.policy_ledger l WHERE l.chain = r.chain AND l.row_id = r.row_id)
+           AND NOT EXISTS (SELECT 1 FROM afu9_policy.policy_ledger l WHERE l.chain = r.chain AND l.row_id = r.row_id)
         UNION ALL
         -- A stored policy document that no longer hashes to its key.
         SELECT 'policy_documents', encode(d.hash, 'hex'), 'content changed',
                format('body hashes to %s', encode(sha256(convert_to(d.body::text, 'UTF8')), 'hex')), NULL
-          FROM @extschema@.policy_documents d
+          FROM afu9_policy.policy_documents d
          WHERE d.hash <> sha256(convert_to(d.body::text, 'UTF8'))
         UNION ALL
         -- Against a digest: the chain must still hold the digest's tip at the digest's length.
@@ -168,7 +157,7 @@ AS $$
                       coalesce(encode(l.chain_hash, 'hex'), 'nothing')),
                NULL
           FROM jsonb_each(coalesce(digest->'chains', '{}'::jsonb)) d
-          LEFT JOIN @extschema@.policy_ledger l
+          LEFT JOIN afu9_policy.policy_ledger l
                  ON l.chain = d.key AND l.position = (d.value->>'length')::bigint
          WHERE (d.value->>'length')::bigint > 0
            AND l.chain_hash IS DISTINCT FROM decode(d.value->>'tip', 'hex')

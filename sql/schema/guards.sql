@@ -2,7 +2,7 @@
 -- Created ENABLE ALWAYS (see the ALTER TABLE statements beside each table) so that
 -- session_replication_role = replica does not switch them off.
 
-CREATE FUNCTION raise_immutable(operation text, relation text, what text) RETURNS void
+CREATE OR REPLACE FUNCTION raise_immutable(operation text, relation text, what text) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -15,13 +15,13 @@ $$;
 COMMENT ON FUNCTION raise_immutable(text, text, text) IS
     'Raises the immutability error (SQLSTATE 23001, restrict_violation) for an operation on a relation.';
 
-CREATE FUNCTION reject_change() RETURNS trigger
+CREATE OR REPLACE FUNCTION reject_change() RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = pg_catalog, @extschema@, pg_temp
+SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 BEGIN
     -- TG_ARGV[0] names what is protected, in the user's words ("policy snapshots").
-    PERFORM @extschema@.raise_immutable(TG_OP, TG_TABLE_NAME, TG_ARGV[0]);
+    PERFORM afu9_policy.raise_immutable(TG_OP, TG_TABLE_NAME, TG_ARGV[0]);
     RETURN NULL;
 END
 $$;

@@ -1,15 +1,15 @@
 -- The Factory Status response (AFU-9 API 1.1.0), as one jsonb document.
 
-CREATE FUNCTION iso8601(ts timestamptz) RETURNS text
+CREATE OR REPLACE FUNCTION iso8601(ts timestamptz) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT pg_catalog.to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') $$;
+RETURN pg_catalog.to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
 COMMENT ON FUNCTION iso8601(timestamptz) IS 'A timestamp as JavaScript''s toISOString prints it (UTC, milliseconds).';
 
-CREATE FUNCTION factory_status(run_limit integer DEFAULT 10, error_limit integer DEFAULT 10,
+CREATE OR REPLACE FUNCTION factory_status(run_limit integer DEFAULT 10, error_limit integer DEFAULT 10,
                                kpi_period_hours integer DEFAULT 24)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, @extschema@, pg_temp
+SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 DECLARE
     period interval;
@@ -40,19 +40,19 @@ BEGIN
                            'triggeredBy', e.triggered_by, 'error', e.error,
                            'policySnapshotId', e.policy_snapshot_id, 'policyVersion', r.version)
                        ORDER BY e.started_at DESC, e.id), '[]'::jsonb)
-                  FROM (SELECT * FROM workflow_executions ORDER BY started_at DESC, id LIMIT run_limit) e
+                  FROM (SELECT * FROM public.workflow_executions ORDER BY started_at DESC, id LIMIT run_limit) e
                   LEFT JOIN policy_snapshot_records r ON r.id = e.policy_snapshot_id),
-            'total', (SELECT count(*) FROM workflow_executions)),
+            'total', (SELECT count(*) FROM public.workflow_executions)),
         'errors', jsonb_build_object(
             'recent', (
                 SELECT coalesce(jsonb_agg(jsonb_build_object(
                            'executionId', e.id, 'workflowId', e.workflow_id, 'error', e.error,
                            'timestamp', iso8601(coalesce(e.completed_at, e.started_at)), 'status', e.status)
                        ORDER BY e.completed_at DESC NULLS LAST, e.id), '[]'::jsonb)
-                  FROM (SELECT * FROM workflow_executions
+                  FROM (SELECT * FROM public.workflow_executions
                          WHERE status = 'failed' AND error IS NOT NULL
                          ORDER BY completed_at DESC NULLS LAST, id LIMIT error_limit) e),
-            'total', (SELECT count(*) FROM workflow_executions WHERE status = 'failed' AND error IS NOT NULL)),
+            'total', (SELECT count(*) FROM public.workflow_executions WHERE status = 'failed' AND error IS NOT NULL)),
         'kpis', (
             SELECT jsonb_build_object(
                        'totalExecutions', count(*),
@@ -65,7 +65,7 @@ BEGIN
                                                        FILTER (WHERE status = 'completed')),
                        'meanTimeToInsightMs', round(avg(extract(epoch FROM completed_at - started_at) * 1000)
                                                     FILTER (WHERE status IN ('completed', 'failed'))))
-              FROM workflow_executions WHERE started_at > now() - period),
+              FROM public.workflow_executions WHERE started_at > now() - period),
         'verdicts', jsonb_build_object(
             'enabled', true,
             'summary', (
@@ -75,7 +75,7 @@ BEGIN
                            'proposedAction', v.proposed_action, 'fingerprintId', v.fingerprint_id,
                            'policyVersion', r.version, 'createdAt', iso8601(v.created_at))
                        ORDER BY v.created_at DESC, v.id), '[]'::jsonb)
-                  FROM (SELECT * FROM verdicts ORDER BY created_at DESC, id LIMIT run_limit) v
+                  FROM (SELECT * FROM public.verdicts ORDER BY created_at DESC, id LIMIT run_limit) v
                   LEFT JOIN policy_snapshot_records r ON r.id = v.policy_snapshot_id),
             'kpis', (
                 SELECT jsonb_build_object(
@@ -91,9 +91,9 @@ BEGIN
                                                                             'avgConfidence', a)
                                                          ORDER BY n DESC, error_class), '[]'::jsonb)
                                  FROM (SELECT error_class, count(*) AS n, round(avg(confidence_score), 2) AS a
-                                         FROM verdicts WHERE created_at > now() - period
+                                         FROM public.verdicts WHERE created_at > now() - period
                                         GROUP BY error_class ORDER BY n DESC, error_class LIMIT 5) t))
-                  FROM verdicts WHERE created_at > now() - period)));
+                  FROM public.verdicts WHERE created_at > now() - period)));
 END
 $$;
 COMMENT ON FUNCTION factory_status(integer, integer, integer) IS

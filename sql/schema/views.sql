@@ -1,31 +1,31 @@
 -- Reading runs and verdicts with their policy, and the auditability KPIs.
 
-CREATE VIEW executions_with_policy AS
+CREATE OR REPLACE VIEW executions_with_policy AS
 SELECT e.*,
        r.version    AS policy_version,
        d.body       AS policy_definition,
        r.created_at AS policy_created_at
-  FROM workflow_executions e
+  FROM public.workflow_executions e
   LEFT JOIN policy_snapshot_records r ON r.id = e.policy_snapshot_id
   LEFT JOIN policy_documents d ON d.hash = r.document_hash;
 COMMENT ON VIEW executions_with_policy IS
     'Every run with the version, full definition and time of its policy snapshot.';
 
-CREATE VIEW verdicts_with_policy AS
+CREATE OR REPLACE VIEW verdicts_with_policy AS
 SELECT v.*,
        r.version             AS policy_version,
        d.body                AS policy_definition,
        r.created_at          AS policy_created_at,
        e.status              AS execution_status,
        e.policy_snapshot_id  AS execution_policy_snapshot_id
-  FROM verdicts v
+  FROM public.verdicts v
   LEFT JOIN policy_snapshot_records r ON r.id = v.policy_snapshot_id
   LEFT JOIN policy_documents d ON d.hash = r.document_hash
-  LEFT JOIN workflow_executions e ON e.id = v.execution_id;
+  LEFT JOIN public.workflow_executions e ON e.id = v.execution_id;
 COMMENT ON VIEW verdicts_with_policy IS
     'Every verdict with the version, full definition and time of its policy snapshot, and its run''s status and snapshot.';
 
-CREATE FUNCTION policy_kpis(since interval)
+CREATE OR REPLACE FUNCTION policy_kpis(since interval)
 RETURNS TABLE (executions bigint,
                coverage_percentage numeric,
                verdicts bigint,
@@ -33,7 +33,7 @@ RETURNS TABLE (executions bigint,
                traceability_percentage numeric,
                modified_snapshots bigint)
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, @extschema@, pg_temp
+SET search_path = pg_catalog, afu9_policy, pg_temp
 -- Compiling the plan costs more than it saves here (about 120 ms on a million runs).
 SET jit = off
 AS $$
@@ -42,24 +42,24 @@ AS $$
     -- the few rows without a snapshot, modified snapshots from (document_hash, created_at).
     -- MATERIALIZED: inlined, each use of runs.total below would count the runs again.
     WITH runs AS MATERIALIZED (
-        SELECT (SELECT count(*) FROM @extschema@.workflow_executions
+        SELECT (SELECT count(*) FROM public.workflow_executions
                  WHERE created_at > now() - since) AS total,
-               (SELECT count(*) FROM @extschema@.workflow_executions
+               (SELECT count(*) FROM public.workflow_executions
                  WHERE created_at > now() - since AND policy_snapshot_id IS NULL) AS uncovered
     ), judged AS (
         SELECT count(*) AS total,
                count(v.policy_snapshot_id) AS linked,
                count(*) FILTER (WHERE v.policy_snapshot_id = (SELECT e.policy_snapshot_id
-                                                                FROM @extschema@.workflow_executions e
+                                                                FROM public.workflow_executions e
                                                                WHERE e.id = v.execution_id)) AS traced
-          FROM @extschema@.verdicts v
+          FROM public.verdicts v
          WHERE v.created_at > now() - since
     ), snapshotted AS (
         -- The distinct documents snapshots name (few): one index probe each.
         WITH RECURSIVE hashes(hash) AS (
-            (SELECT document_hash FROM @extschema@.policy_snapshot_records ORDER BY document_hash LIMIT 1)
+            (SELECT document_hash FROM afu9_policy.policy_snapshot_records ORDER BY document_hash LIMIT 1)
             UNION ALL
-            SELECT (SELECT r.document_hash FROM @extschema@.policy_snapshot_records r
+            SELECT (SELECT r.document_hash FROM afu9_policy.policy_snapshot_records r
                      WHERE r.document_hash > h.hash ORDER BY r.document_hash LIMIT 1)
               FROM hashes h WHERE h.hash IS NOT NULL
         )
@@ -67,9 +67,9 @@ AS $$
     ), modified AS (
         SELECT count(*) AS total
           FROM snapshotted s
-          JOIN @extschema@.policy_snapshot_records r ON r.document_hash = s.hash
+          JOIN afu9_policy.policy_snapshot_records r ON r.document_hash = s.hash
          WHERE r.created_at > now() - since
-           AND NOT EXISTS (SELECT 1 FROM @extschema@.policy_documents d
+           AND NOT EXISTS (SELECT 1 FROM afu9_policy.policy_documents d
                             WHERE d.hash = s.hash AND d.hash = sha256(convert_to(d.body::text, 'UTF8')))
     )
     SELECT runs.total,
@@ -83,18 +83,18 @@ $$;
 COMMENT ON FUNCTION policy_kpis(interval) IS
     'Auditability KPIs over runs, verdicts and snapshots created within the interval: coverage (runs with a snapshot), linkage (verdicts with a snapshot), traceability (verdicts whose snapshot is their run''s), modified snapshots (stored policy no longer hashes to what was snapshotted). Percentages are NULL when there is nothing to measure.';
 
-CREATE VIEW policy_kpis AS
+CREATE OR REPLACE VIEW policy_kpis AS
 SELECT * FROM policy_kpis(interval '7 days');
 COMMENT ON VIEW policy_kpis IS 'policy_kpis(interval) over the last 7 days: one row.';
 
-CREATE FUNCTION get_policy_snapshot_for_execution(execution_id uuid)
-RETURNS policy_snapshots
+CREATE OR REPLACE FUNCTION get_policy_snapshot_for_execution(execution_id uuid)
+RETURNS public.policy_snapshots
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, @extschema@, pg_temp
+SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
     SELECT s.*
-      FROM @extschema@.workflow_executions e
-      JOIN @extschema@.policy_snapshots s ON s.id = e.policy_snapshot_id
+      FROM public.workflow_executions e
+      JOIN public.policy_snapshots s ON s.id = e.policy_snapshot_id
      WHERE e.id = get_policy_snapshot_for_execution.execution_id
 $$;
 COMMENT ON FUNCTION get_policy_snapshot_for_execution(uuid) IS

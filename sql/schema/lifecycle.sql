@@ -3,27 +3,27 @@
 -- runs being inserted meanwhile are not blocked (they only read).
 
 -- 'the global scope' or 'repository <id>', for messages.
-CREATE FUNCTION policy_scope_name(repository_id uuid) RETURNS text
+CREATE OR REPLACE FUNCTION policy_scope_name(repository_id uuid) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT CASE WHEN repository_id IS NULL THEN 'the global scope' ELSE 'repository ' || repository_id END $$;
+RETURN CASE WHEN repository_id IS NULL THEN 'the global scope' ELSE 'repository ' || repository_id END;
 COMMENT ON FUNCTION policy_scope_name(uuid) IS 'Names a policy scope in messages.';
 
 -- The published version a scope can use: its own, else the global one.
-CREATE FUNCTION find_policy_version(version text, repository_id uuid DEFAULT NULL)
+CREATE OR REPLACE FUNCTION find_policy_version(version text, repository_id uuid DEFAULT NULL)
 RETURNS policy_versions
 LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, @extschema@, pg_temp
+SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 DECLARE
-    published @extschema@.policy_versions;
+    published afu9_policy.policy_versions;
 BEGIN
-    SELECT * INTO published FROM @extschema@.policy_versions v
+    SELECT * INTO published FROM afu9_policy.policy_versions v
      WHERE v.version = find_policy_version.version
        AND (v.repository_id = find_policy_version.repository_id OR v.repository_id IS NULL)
      ORDER BY v.repository_id IS NULL
      LIMIT 1;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'policy version % is not published for %', version, @extschema@.policy_scope_name(repository_id)
+        RAISE EXCEPTION 'policy version % is not published for %', version, afu9_policy.policy_scope_name(repository_id)
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN published;
@@ -32,18 +32,18 @@ $$;
 COMMENT ON FUNCTION find_policy_version(text, uuid) IS
     'The published version of that name for a repository (its own, else the global one) or globally; 22023 when there is none.';
 
-CREATE FUNCTION publish_policy(version text, policies jsonb, activate boolean DEFAULT true,
+CREATE OR REPLACE FUNCTION publish_policy(version text, policies jsonb, activate boolean DEFAULT true,
                                repository_id uuid DEFAULT NULL)
 RETURNS policy_versions
 LANGUAGE plpgsql
-SET search_path = pg_catalog, @extschema@, pg_temp
+SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 DECLARE
     latest text;
-    published @extschema@.policy_versions;
+    published afu9_policy.policy_versions;
 BEGIN
     BEGIN
-        PERFORM version::@extschema@.policy_version;
+        PERFORM version::afu9_policy.policy_version;
     EXCEPTION WHEN check_violation THEN
         RAISE EXCEPTION 'invalid policy version "%": must be vMAJOR.MINOR.PATCH', version
             USING ERRCODE = 'invalid_parameter_value';
@@ -52,17 +52,17 @@ BEGIN
         RAISE EXCEPTION 'invalid policy version NULL: must be vMAJOR.MINOR.PATCH'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    PERFORM @extschema@.validate_policy(policies);
+    PERFORM afu9_policy.validate_policy(policies);
 
-    LOCK TABLE @extschema@.policy_activations IN SHARE ROW EXCLUSIVE MODE;
-    IF EXISTS (SELECT 1 FROM @extschema@.policy_versions v
+    LOCK TABLE afu9_policy.policy_activations IN SHARE ROW EXCLUSIVE MODE;
+    IF EXISTS (SELECT 1 FROM afu9_policy.policy_versions v
                 WHERE v.version = publish_policy.version
                   AND v.repository_id IS NOT DISTINCT FROM publish_policy.repository_id) THEN
         RAISE EXCEPTION 'policy version % is already published for %', version, policy_scope_name(repository_id)
             USING ERRCODE = 'unique_violation',
                   HINT = 'Published versions never change: publish a greater version.';
     END IF;
-    SELECT v.version INTO latest FROM @extschema@.policy_versions v
+    SELECT v.version INTO latest FROM afu9_policy.policy_versions v
      WHERE v.repository_id IS NOT DISTINCT FROM publish_policy.repository_id
      ORDER BY policy_version_key(v.version) DESC
      LIMIT 1;
@@ -72,11 +72,11 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 
-    INSERT INTO @extschema@.policy_versions (version, repository_id, document_hash)
+    INSERT INTO afu9_policy.policy_versions (version, repository_id, document_hash)
     VALUES (version, repository_id, store_policy_document(policies))
     RETURNING * INTO published;
     IF activate THEN
-        INSERT INTO @extschema@.policy_activations (policy_version_id, repository_id)
+        INSERT INTO afu9_policy.policy_activations (policy_version_id, repository_id)
         VALUES (published.id, repository_id);
     END IF;
     RETURN published;
@@ -85,16 +85,16 @@ $$;
 COMMENT ON FUNCTION publish_policy(text, jsonb, boolean, uuid) IS
     'Publishes a policy version for the global scope or one repository, after checking the document (22023 naming the JSON path and the reason) and the version (vMAJOR.MINOR.PATCH, greater than every version of the scope; 23505 when published already); activates it unless activate is false.';
 
-CREATE FUNCTION activate_policy(version text, repository_id uuid DEFAULT NULL)
+CREATE OR REPLACE FUNCTION activate_policy(version text, repository_id uuid DEFAULT NULL)
 RETURNS policy_activations
 LANGUAGE plpgsql
-SET search_path = pg_catalog, @extschema@, pg_temp
+SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 DECLARE
-    activated @extschema@.policy_activations;
+    activated afu9_policy.policy_activations;
 BEGIN
-    LOCK TABLE @extschema@.policy_activations IN SHARE ROW EXCLUSIVE MODE;
-    INSERT INTO @extschema@.policy_activations (policy_version_id, repository_id)
+    LOCK TABLE afu9_policy.policy_activations IN SHARE ROW EXCLUSIVE MODE;
+    INSERT INTO afu9_policy.policy_activations (policy_version_id, repository_id)
     VALUES ((find_policy_version(version, repository_id)).id, repository_id)
     RETURNING * INTO activated;
     RETURN activated;
@@ -103,7 +103,7 @@ $$;
 COMMENT ON FUNCTION activate_policy(text, uuid) IS
     'Makes a published version the one new runs of the scope are snapshotted with, from the next insert on; activating an older version is a rollback, recorded like any activation. A repository may activate its own versions or global ones.';
 
-CREATE VIEW policy_history AS
+CREATE OR REPLACE VIEW policy_history AS
 SELECT 'publish' AS event, v.version, v.repository_id, v.published_at AS occurred_at,
        v.published_by AS actor, v.document_hash, v.id AS policy_version_id, NULL::bigint AS activation_id
   FROM policy_versions v
@@ -118,16 +118,16 @@ WINDOW scope AS (PARTITION BY a.repository_id ORDER BY a.id)
 COMMENT ON VIEW policy_history IS
     'Every publication and activation (rollback: an activation of a lower version than the scope''s previous one), with who and when.';
 
-CREATE FUNCTION policy_diff(from_version text, to_version text, repository_id uuid DEFAULT NULL)
+CREATE OR REPLACE FUNCTION policy_diff(from_version text, to_version text, repository_id uuid DEFAULT NULL)
 RETURNS TABLE (change text, item text, field text, old_value jsonb, new_value jsonb)
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, @extschema@, pg_temp
+SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
     WITH docs AS (
-        SELECT (SELECT body FROM @extschema@.policy_documents
-                 WHERE hash = (@extschema@.find_policy_version(from_version, repository_id)).document_hash) AS a,
-               (SELECT body FROM @extschema@.policy_documents
-                 WHERE hash = (@extschema@.find_policy_version(to_version, repository_id)).document_hash) AS b
+        SELECT (SELECT body FROM afu9_policy.policy_documents
+                 WHERE hash = (afu9_policy.find_policy_version(from_version, repository_id)).document_hash) AS a,
+               (SELECT body FROM afu9_policy.policy_documents
+                 WHERE hash = (afu9_policy.find_policy_version(to_version, repository_id)).document_hash) AS b
     ), old_rules AS (
         SELECT r->>'errorClass' AS class, r AS rule, n - 1 AS position
           FROM docs, jsonb_array_elements(a->'classification_rules') WITH ORDINALITY AS t(r, n)
@@ -176,41 +176,41 @@ $$;
 COMMENT ON FUNCTION policy_diff(text, text, uuid) IS
     'What changed from one published version to another, one row per change: rules added, removed or changed (per field, and position, since the first match wins; rules are matched by errorClass), playbooks added, removed or changed (per field), other top-level keys changed.';
 
-CREATE FUNCTION replay_verdicts(version text, since interval DEFAULT interval '30 days', repository_id uuid DEFAULT NULL)
+CREATE OR REPLACE FUNCTION replay_verdicts(version text, since interval DEFAULT interval '30 days', repository_id uuid DEFAULT NULL)
 RETURNS TABLE (verdict_id uuid, execution_id uuid, created_at timestamptz, policy_version text,
                error_class text, confidence_score integer, proposed_action text,
                replayed_error_class text, replayed_confidence_score integer, replayed_proposed_action text,
                diverges boolean)
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, @extschema@, pg_temp
+SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
     WITH candidate AS (
-        SELECT body FROM @extschema@.policy_documents
-         WHERE hash = (@extschema@.find_policy_version(version, repository_id)).document_hash
+        SELECT body FROM afu9_policy.policy_documents
+         WHERE hash = (afu9_policy.find_policy_version(version, repository_id)).document_hash
     )
     SELECT v.id, v.execution_id, v.created_at, r.version, v.error_class, v.confidence_score, v.proposed_action,
            c.error_class, c.confidence_score, c.proposed_action,
            (v.error_class, v.confidence_score, v.proposed_action)
                IS DISTINCT FROM (c.error_class, c.confidence_score, c.proposed_action)
-      FROM @extschema@.verdicts v
-      LEFT JOIN @extschema@.policy_snapshot_records r ON r.id = v.policy_snapshot_id
+      FROM public.verdicts v
+      LEFT JOIN afu9_policy.policy_snapshot_records r ON r.id = v.policy_snapshot_id
       CROSS JOIN candidate
-      LEFT JOIN LATERAL @extschema@.replay_classification(v.signals, candidate.body) c ON true
+      LEFT JOIN LATERAL afu9_policy.replay_classification(v.signals, candidate.body) c ON true
      WHERE v.created_at > now() - since
      ORDER BY v.created_at, v.id
 $$;
 COMMENT ON FUNCTION replay_verdicts(text, interval, uuid) IS
     'What a published version would decide on the signals of every verdict stored within the interval, beside what was decided, and whether they diverge (class, score or action). Signals that cannot be replayed give NULLs and count as diverging.';
 
-CREATE VIEW policy_version_stats AS
+CREATE OR REPLACE VIEW policy_version_stats AS
 WITH runs AS (
     SELECT r.version, count(*) AS runs, count(*) FILTER (WHERE e.status = 'failed') AS failed_runs
-      FROM workflow_executions e
+      FROM public.workflow_executions e
       JOIN policy_snapshot_records r ON r.id = e.policy_snapshot_id
      GROUP BY r.version
 ), per_class AS (
     SELECT r.version, v.error_class, count(*) AS verdicts, sum(v.confidence_score) AS score_sum
-      FROM verdicts v
+      FROM public.verdicts v
       JOIN policy_snapshot_records r ON r.id = v.policy_snapshot_id
      GROUP BY r.version, v.error_class
 ), judged AS (

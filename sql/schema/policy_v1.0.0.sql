@@ -61,13 +61,13 @@ WITH doc(body) AS (
 }
 $policy$::jsonb
 ), stored AS (
-    INSERT INTO @extschema@.policy_documents (hash, body, created_at)
+    INSERT INTO afu9_policy.policy_documents (hash, body, created_at)
     SELECT pg_catalog.sha256(pg_catalog.convert_to(body::text, 'UTF8')), body, '2025-01-15 00:00:00+00' FROM doc
     RETURNING hash, created_at
 ), published AS (
-    INSERT INTO @extschema@.policy_versions (version, document_hash, published_at, published_by)
+    INSERT INTO afu9_policy.policy_versions (version, document_hash, published_at, published_by)
     SELECT 'v1.0.0', hash, created_at, 'afu9_policy' FROM stored
     RETURNING id, published_at, published_by
 )
-INSERT INTO @extschema@.policy_activations (policy_version_id, activated_at, activated_by)
+INSERT INTO afu9_policy.policy_activations (policy_version_id, activated_at, activated_by)
 SELECT id, published_at, published_by FROM published;

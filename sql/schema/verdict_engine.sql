@@ -1,22 +1,22 @@
 -- The verdict engine: verdicts computed inside PostgreSQL from the run's own snapshot,
 -- audited by replaying them, and reported.
 
-CREATE FUNCTION generate_verdict(execution_id uuid, signals jsonb) RETURNS verdicts
+CREATE OR REPLACE FUNCTION generate_verdict(execution_id uuid, signals jsonb) RETURNS public.verdicts
 LANGUAGE plpgsql
-SET search_path = pg_catalog, @extschema@, pg_temp
+SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 DECLARE
     run record;
     c record;
-    stored @extschema@.verdicts;
+    stored public.verdicts;
 BEGIN
     -- Two key lookups and the document by hash: through the policy_snapshots view the planner
     -- builds a hash table of policy_documents on every call.
     SELECT e.id, e.policy_snapshot_id, s.version,
-           (SELECT d.body FROM @extschema@.policy_documents d WHERE d.hash = s.document_hash) AS policies
+           (SELECT d.body FROM afu9_policy.policy_documents d WHERE d.hash = s.document_hash) AS policies
       INTO run
-      FROM @extschema@.workflow_executions e
-      LEFT JOIN @extschema@.policy_snapshot_records s ON s.id = e.policy_snapshot_id
+      FROM public.workflow_executions e
+      LEFT JOIN afu9_policy.policy_snapshot_records s ON s.id = e.policy_snapshot_id
      WHERE e.id = generate_verdict.execution_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'cannot generate a verdict for run %: no such run', execution_id
@@ -28,8 +28,8 @@ BEGIN
                   HINT = 'Verdicts are computed from the run''s own snapshot; a run stored in warn mode has none.';
     END IF;
     -- The run's snapshot decides, not the policy active now.
-    SELECT * INTO c FROM @extschema@.classify_failure(signals, run.policies);
-    INSERT INTO @extschema@.verdicts
+    SELECT * INTO c FROM afu9_policy.classify_failure(signals, run.policies);
+    INSERT INTO public.verdicts
         (execution_id, policy_snapshot_id, fingerprint_id, error_class, service, confidence_score,
          proposed_action, verdict_type, tokens, signals, playbook_id, metadata)
     VALUES (run.id, run.policy_snapshot_id, c.fingerprint_id, c.error_class, c.service, c.confidence_score,
@@ -42,10 +42,10 @@ $$;
 COMMENT ON FUNCTION generate_verdict(uuid, jsonb) IS
     'Classifies a failed run''s signals with the run''s own policy snapshot, stores the verdict linked to that snapshot and returns it. 23503 for an unknown run; 22023 for a run without a snapshot or malformed signals; nothing is stored on error.';
 
-CREATE FUNCTION audit_verdict(v verdicts, s policy_snapshots,
+CREATE OR REPLACE FUNCTION audit_verdict(v public.verdicts, s public.policy_snapshots,
                               OUT compliant boolean, OUT policy_version text, OUT issues text[])
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, @extschema@, pg_temp
+SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
     WITH found AS (
         SELECT array_remove(ARRAY[
@@ -62,60 +62,60 @@ AS $$
                  THEN 'Verdict has no signals' END,
             (SELECT format('Verdict policy_snapshot_id %s is not its execution''s policy snapshot %s',
                            coalesce(v.policy_snapshot_id::text, 'NULL'), coalesce(e.policy_snapshot_id::text, 'NULL'))
-               FROM @extschema@.workflow_executions e
+               FROM public.workflow_executions e
               WHERE e.id = v.execution_id
                 AND e.policy_snapshot_id IS DISTINCT FROM v.policy_snapshot_id)
         ], NULL)
-        || @extschema@.verdict_replay_issues(v.signals, s.policies, v.error_class, v.confidence_score,
+        || afu9_policy.verdict_replay_issues(v.signals, s.policies, v.error_class, v.confidence_score,
                                              v.proposed_action, v.fingerprint_id) AS issues
     )
     SELECT cardinality(issues) = 0, s.version, issues FROM found
 $$;
-COMMENT ON FUNCTION audit_verdict(verdicts, policy_snapshots) IS
+COMMENT ON FUNCTION audit_verdict(public.verdicts, public.policy_snapshots) IS
     'Audits a verdict against a snapshot: the five AFU-9 checks, that the snapshot is the run''s, and a replay of the classification under the snapshot. compliant when issues is empty.';
 
-CREATE FUNCTION audit_verdict(verdict_id uuid,
+CREATE OR REPLACE FUNCTION audit_verdict(verdict_id uuid,
                               OUT compliant boolean, OUT policy_version text, OUT issues text[])
 LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, @extschema@, pg_temp
+SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 DECLARE
-    v @extschema@.verdicts;
-    s @extschema@.policy_snapshots;
+    v public.verdicts;
+    s public.policy_snapshots;
 BEGIN
-    SELECT * INTO v FROM @extschema@.verdicts WHERE id = verdict_id;
+    SELECT * INTO v FROM public.verdicts WHERE id = verdict_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'cannot audit verdict %: no such verdict', verdict_id
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    SELECT * INTO s FROM @extschema@.policy_snapshots WHERE id = v.policy_snapshot_id;
+    SELECT * INTO s FROM public.policy_snapshots WHERE id = v.policy_snapshot_id;
     SELECT a.compliant, a.policy_version, a.issues INTO compliant, policy_version, issues
-      FROM @extschema@.audit_verdict(v, s) a;
+      FROM afu9_policy.audit_verdict(v, s) a;
 END
 $$;
 COMMENT ON FUNCTION audit_verdict(uuid) IS 'audit_verdict(verdict, its snapshot) for a stored verdict; 22023 when there is no such verdict.';
 
-CREATE VIEW verdict_audits AS
+CREATE OR REPLACE VIEW verdict_audits AS
 SELECT v.id AS verdict_id, v.execution_id, v.created_at, v.error_class, a.compliant, a.policy_version, a.issues
-  FROM verdicts v
-  LEFT JOIN policy_snapshots s ON s.id = v.policy_snapshot_id
+  FROM public.verdicts v
+  LEFT JOIN public.policy_snapshots s ON s.id = v.policy_snapshot_id
  CROSS JOIN LATERAL audit_verdict(v, s) a;
 COMMENT ON VIEW verdict_audits IS 'Every stored verdict with its audit result.';
 
-CREATE FUNCTION audit_verdicts(since interval DEFAULT interval '7 days')
+CREATE OR REPLACE FUNCTION audit_verdicts(since interval DEFAULT interval '7 days')
 RETURNS SETOF verdict_audits
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, @extschema@, pg_temp
+SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
-    SELECT * FROM @extschema@.verdict_audits WHERE created_at > now() - since ORDER BY created_at, verdict_id
+    SELECT * FROM afu9_policy.verdict_audits WHERE created_at > now() - since ORDER BY created_at, verdict_id
 $$;
 COMMENT ON FUNCTION audit_verdicts(interval) IS 'Every verdict stored within the interval, with its audit result.';
 
-CREATE VIEW noncompliant_verdicts AS
+CREATE OR REPLACE VIEW noncompliant_verdicts AS
 SELECT * FROM verdict_audits WHERE NOT compliant;
 COMMENT ON VIEW noncompliant_verdicts IS 'Verdicts whose audit found issues, with the issues.';
 
-CREATE VIEW verdict_statistics AS
+CREATE OR REPLACE VIEW verdict_statistics AS
 SELECT error_class,
        service,
        count(*) AS verdicts,
@@ -124,25 +124,25 @@ SELECT error_class,
        max(confidence_score) AS max_confidence,
        mode() WITHIN GROUP (ORDER BY proposed_action) AS most_common_action,
        count(DISTINCT execution_id) AS affected_executions
-  FROM verdicts
+  FROM public.verdicts
  GROUP BY error_class, service;
 COMMENT ON VIEW verdict_statistics IS
     'Per error class and service: verdicts, average/min/max confidence, most common proposed action (ties: alphabetical first), affected runs.';
 
 -- JavaScript's Math.round on a double: the consistency score must round as AFU-9 did.
-CREATE FUNCTION round_half_up(x double precision) RETURNS double precision
+CREATE OR REPLACE FUNCTION round_half_up(x double precision) RETURNS double precision
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT pg_catalog.floor(x) + CASE WHEN x - pg_catalog.floor(x) >= 0.5 THEN 1 ELSE 0 END $$;
+RETURN pg_catalog.floor(x) + CASE WHEN x - pg_catalog.floor(x) >= 0.5 THEN 1 ELSE 0 END;
 COMMENT ON FUNCTION round_half_up(double precision) IS 'Rounds half up (towards +infinity) in double precision, as JavaScript''s Math.round.';
 
-CREATE FUNCTION verdict_consistency(since interval DEFAULT interval '7 days',
+CREATE OR REPLACE FUNCTION verdict_consistency(since interval DEFAULT interval '7 days',
                                     OUT total bigint, OUT by_error_class jsonb,
                                     OUT avg_confidence numeric, OUT consistency_score integer)
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, @extschema@, pg_temp
+SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
     WITH window_verdicts AS (
-        SELECT * FROM @extschema@.verdicts WHERE created_at > now() - since
+        SELECT * FROM public.verdicts WHERE created_at > now() - since
     ), ranked AS (
         SELECT fingerprint_id, error_class, confidence_score,
                first_value(error_class) OVER w AS first_class,
@@ -160,7 +160,7 @@ AS $$
     SELECT (SELECT count(*) FROM window_verdicts),
            coalesce((SELECT by_class FROM classes), '{}'::jsonb),
            (SELECT round(avg(confidence_score), 2) FROM window_verdicts),
-           coalesce((SELECT @extschema@.round_half_up(count(*) FILTER (WHERE consistent)::float8 / count(*) * 100)::integer
+           coalesce((SELECT afu9_policy.round_half_up(count(*) FILTER (WHERE consistent)::float8 / count(*) * 100)::integer
                        FROM groups HAVING count(*) > 0), 0)
 $$;
 COMMENT ON FUNCTION verdict_consistency(interval) IS

@@ -1,0 +1,154 @@
+-- Who may do what, per database. Roles are cluster-wide and extensions per database, so the
+-- extension creates no role: whoever installed it holds its rights WITH GRANT OPTION in this
+-- database and hands them to its own logins with grant_policy_writer() and
+-- grant_policy_auditor(). A writer inserts runs and verdicts and calls the generating
+-- functions; an auditor reads, audits and verifies. Neither may UPDATE, DELETE or TRUNCATE, nor
+-- set what the ledger and the windows depend on (ledger_seq, created_at, a run's snapshot).
+-- Functions that must write as the extension are SECURITY DEFINER, not executable by PUBLIC.
+
+-- Runs change state as they progress; the writer does that through this function, not UPDATE.
+CREATE OR REPLACE FUNCTION update_run_status(execution_id uuid, status text, output jsonb DEFAULT NULL, error text DEFAULT NULL)
+RETURNS public.workflow_executions
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
+DECLARE
+    updated public.workflow_executions;
+BEGIN
+    UPDATE public.workflow_executions e
+       SET status = update_run_status.status,
+           output = coalesce(update_run_status.output, e.output),
+           error = coalesce(update_run_status.error, e.error),
+           completed_at = CASE WHEN update_run_status.status IN ('completed', 'failed', 'cancelled')
+                               THEN coalesce(e.completed_at, now()) ELSE e.completed_at END
+     WHERE e.id = update_run_status.execution_id
+    RETURNING * INTO updated;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'cannot update run %: no such run', execution_id USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN updated;
+END
+$$;
+COMMENT ON FUNCTION update_run_status(uuid, text, jsonb, text) IS
+    'Sets a run''s status (and output and error when given); completed_at is set when the run completes, fails or is cancelled. 23503 for an unknown run. Never changes the run''s policy snapshot.';
+
+-- Run as the extension's owner: the triggers (so that inserting a run needs no privilege on
+-- the snapshot tables) and the functions that write.
+ALTER FUNCTION take_policy_snapshot() SECURITY DEFINER;
+ALTER FUNCTION guard_execution_update() SECURITY DEFINER;
+ALTER FUNCTION link_verdict_to_snapshot() SECURITY DEFINER;
+ALTER FUNCTION guard_snapshot_delete() SECURITY DEFINER;
+ALTER FUNCTION generate_verdict(uuid, jsonb) SECURITY DEFINER;
+ALTER FUNCTION publish_policy(text, jsonb, boolean, uuid) SECURITY DEFINER;
+ALTER FUNCTION activate_policy(text, uuid) SECURITY DEFINER;
+ALTER FUNCTION seal_policy_ledger() SECURITY DEFINER;
+ALTER FUNCTION policy_ledger_digest() SECURITY DEFINER;
+
+REVOKE EXECUTE ON FUNCTION take_policy_snapshot(), guard_execution_update(), link_verdict_to_snapshot(),
+    guard_snapshot_delete(), reject_change(), generate_verdict(uuid, jsonb),
+    update_run_status(uuid, text, jsonb, text), publish_policy(text, jsonb, boolean, uuid),
+    activate_policy(text, uuid), seal_policy_ledger(), policy_ledger_digest(),
+    store_policy_document(jsonb) FROM PUBLIC;
+
+-- The rights of each kind, in one place: what the install grants the installer (with grant
+-- option), what grant_policy_*() and revoke_policy_*() hand on and take back.
+CREATE OR REPLACE FUNCTION _policy_rights(kinds text[])
+RETURNS TABLE (privilege text, object text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT r.privilege, r.object
+      FROM (VALUES
+        ('reader', 'SELECT', 'TABLE public.workflow_executions, public.verdicts, public.policy_snapshots, '
+                             'afu9_policy.policy_snapshot_records, afu9_policy.policy_documents, '
+                             'afu9_policy.policy_versions, afu9_policy.policy_activations, afu9_policy.policy_ledger, '
+                             'afu9_policy.executions_with_policy, afu9_policy.verdicts_with_policy, '
+                             'afu9_policy.policy_kpis, afu9_policy.verdict_audits, afu9_policy.noncompliant_verdicts, '
+                             'afu9_policy.verdict_statistics, afu9_policy.policy_history, '
+                             'afu9_policy.policy_version_stats, afu9_policy.policy_ledger_rows'),
+        ('reader', 'EXECUTE', 'FUNCTION afu9_policy.seal_policy_ledger(), afu9_policy.policy_ledger_digest()'),
+        -- Every column but those the database sets: created_at, ledger_seq, a run's snapshot.
+        ('writer', 'INSERT (id, workflow_id, status, input, output, context, started_at, completed_at, error, '
+                   'triggered_by, github_run_id, repository_id, updated_at)', 'TABLE public.workflow_executions'),
+        ('writer', 'INSERT (id, execution_id, policy_snapshot_id, fingerprint_id, error_class, service, '
+                   'confidence_score, proposed_action, verdict_type, tokens, signals, playbook_id, metadata)',
+                   'TABLE public.verdicts'),
+        ('writer', 'EXECUTE', 'FUNCTION afu9_policy.generate_verdict(uuid, jsonb), '
+                              'afu9_policy.update_run_status(uuid, text, jsonb, text)'),
+        ('admin', 'EXECUTE', 'FUNCTION afu9_policy.publish_policy(text, jsonb, boolean, uuid), '
+                             'afu9_policy.activate_policy(text, uuid), afu9_policy.store_policy_document(jsonb)')
+      ) AS r(kind, privilege, object)
+     WHERE r.kind = ANY (_policy_rights.kinds);
+END;
+COMMENT ON FUNCTION _policy_rights(text[]) IS
+    'Internal: the privileges of the kinds of rights given (reader, writer, admin), as GRANT clauses.';
+
+-- Whoever installed the extension holds every right with grant option, in this database only.
+DO $$
+DECLARE
+    installer text := (SELECT extowner::regrole::text FROM pg_catalog.pg_extension WHERE extname = 'afu9_policy');
+    r record;
+BEGIN
+    FOR r IN SELECT * FROM afu9_policy._policy_rights(ARRAY['reader', 'writer', 'admin']) LOOP
+        EXECUTE pg_catalog.format('GRANT %s ON %s TO %s WITH GRANT OPTION', r.privilege, r.object, installer);
+    END LOOP;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION _change_policy_rights(verb text, kind text, role regrole) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
+DECLARE
+    installer regrole := (SELECT extowner FROM pg_catalog.pg_extension WHERE extname = 'afu9_policy');
+    r record;
+BEGIN
+    IF role IS NULL THEN
+        RAISE EXCEPTION 'cannot % policy % rights: no role given', lower(verb), kind
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- SECURITY INVOKER: the GRANTs below run with the caller's own grant options, which only
+    -- the installer (and its members) and superusers hold, and only in this database.
+    IF NOT pg_has_role(current_user, installer, 'USAGE')
+       AND NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+        RAISE EXCEPTION 'permission denied to % policy % rights: only %, which installed afu9_policy in this database, may',
+                        lower(verb), kind, installer
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    -- A writer reads too; revoking writer rights leaves reading (an auditor's) alone.
+    FOR r IN SELECT * FROM afu9_policy._policy_rights(CASE WHEN verb = 'GRANT' AND kind = 'writer'
+                                                           THEN ARRAY['reader', 'writer']
+                                                           WHEN kind = 'writer' THEN ARRAY['writer']
+                                                           ELSE ARRAY['reader'] END) LOOP
+        EXECUTE format('%s %s ON %s %s %s', verb, r.privilege, r.object,
+                       CASE verb WHEN 'GRANT' THEN 'TO' ELSE 'FROM' END, role::text);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION _change_policy_rights(text, text, regrole) IS
+    'Internal: GRANTs or REVOKEs the rights of a kind (writer, auditor) to or from a role, as the caller; 42501 unless the caller installed the extension or is a superuser.';
+
+CREATE OR REPLACE FUNCTION grant_policy_writer(role regrole) RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$ SELECT afu9_policy._change_policy_rights('GRANT', 'writer', role) $$;
+COMMENT ON FUNCTION grant_policy_writer(regrole) IS
+    'Lets a role insert runs and verdicts, generate verdicts, move runs with update_run_status() and read everything, in this database only. Only the installer or a superuser may call it (42501).';
+
+CREATE OR REPLACE FUNCTION grant_policy_auditor(role regrole) RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$ SELECT afu9_policy._change_policy_rights('GRANT', 'auditor', role) $$;
+COMMENT ON FUNCTION grant_policy_auditor(regrole) IS
+    'Lets a role read, audit, seal and verify the ledger and take its digest, in this database only. Only the installer or a superuser may call it (42501).';
+
+CREATE OR REPLACE FUNCTION revoke_policy_writer(role regrole) RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$ SELECT afu9_policy._change_policy_rights('REVOKE', 'writer', role) $$;
+COMMENT ON FUNCTION revoke_policy_writer(regrole) IS 'Takes back the writing rights grant_policy_writer() gave the role (inserting, generating verdicts, update_run_status); reading stays until revoke_policy_auditor().';
+
+CREATE OR REPLACE FUNCTION revoke_policy_auditor(role regrole) RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$ SELECT afu9_policy._change_policy_rights('REVOKE', 'auditor', role) $$;
+COMMENT ON FUNCTION revoke_policy_auditor(regrole) IS 'Takes back reading, auditing and the ledger functions from the role.';

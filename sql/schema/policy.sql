@@ -1,0 +1,92 @@
+-- Policies as data: each distinct policy document is stored once, addressed by the
+-- SHA-256 of its canonical text (jsonb's own text form), however many runs snapshot it.
+
+-- vMAJOR.MINOR.PATCH as numbers: published versions are ordered by this.
+CREATE OR REPLACE FUNCTION policy_version_key(version text) RETURNS numeric[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN pg_catalog.string_to_array(pg_catalog.substr(version, 2), '.')::numeric[];
+COMMENT ON FUNCTION policy_version_key(text) IS
+    'A version as {major, minor, patch}: ordering these orders versions (v1.10.0 after v1.9.0).';
+
+-- Documents, published versions and the activation history never change.
+CREATE OR REPLACE TRIGGER policy_documents_reject_change BEFORE UPDATE OR DELETE ON policy_documents
+    FOR EACH ROW EXECUTE FUNCTION reject_change('policy documents');
+CREATE OR REPLACE TRIGGER policy_documents_reject_truncate BEFORE TRUNCATE ON policy_documents
+    FOR EACH STATEMENT EXECUTE FUNCTION reject_change('policy documents');
+CREATE OR REPLACE TRIGGER policy_versions_reject_change BEFORE UPDATE OR DELETE ON policy_versions
+    FOR EACH ROW EXECUTE FUNCTION reject_change('published policy versions');
+CREATE OR REPLACE TRIGGER policy_versions_reject_truncate BEFORE TRUNCATE ON policy_versions
+    FOR EACH STATEMENT EXECUTE FUNCTION reject_change('published policy versions');
+CREATE OR REPLACE TRIGGER policy_activations_reject_change BEFORE UPDATE OR DELETE ON policy_activations
+    FOR EACH ROW EXECUTE FUNCTION reject_change('policy activations');
+CREATE OR REPLACE TRIGGER policy_activations_reject_truncate BEFORE TRUNCATE ON policy_activations
+    FOR EACH STATEMENT EXECUTE FUNCTION reject_change('policy activations');
+ALTER TABLE policy_documents ENABLE ALWAYS TRIGGER policy_documents_reject_change;
+ALTER TABLE policy_documents ENABLE ALWAYS TRIGGER policy_documents_reject_truncate;
+ALTER TABLE policy_versions ENABLE ALWAYS TRIGGER policy_versions_reject_change;
+ALTER TABLE policy_versions ENABLE ALWAYS TRIGGER policy_versions_reject_truncate;
+ALTER TABLE policy_activations ENABLE ALWAYS TRIGGER policy_activations_reject_change;
+ALTER TABLE policy_activations ENABLE ALWAYS TRIGGER policy_activations_reject_truncate;
+
+-- Stores a policy document unless the same content is stored already; returns its hash.
+CREATE OR REPLACE FUNCTION store_policy_document(policies jsonb) RETURNS bytea
+LANGUAGE plpgsql
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
+DECLARE
+    doc_hash bytea;
+BEGIN
+    IF policies IS NULL OR jsonb_typeof(policies) <> 'object' THEN
+        RAISE EXCEPTION 'a policy document must be a JSON object, got %', coalesce(jsonb_typeof(policies), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    doc_hash := sha256(convert_to(policies::text, 'UTF8'));
+    INSERT INTO afu9_policy.policy_documents (hash, body) VALUES (doc_hash, policies)
+    ON CONFLICT (hash) DO NOTHING;
+    RETURN doc_hash;
+END
+$$;
+COMMENT ON FUNCTION store_policy_document(jsonb) IS
+    'Stores a policy document once by content (SHA-256 of its jsonb text) and returns the hash.';
+
+-- VOLATILE on purpose: it then reads with a fresh snapshot and so sees a document stored
+-- earlier in the same statement (the RETURNING of an INSERT into policy_snapshots).
+CREATE OR REPLACE FUNCTION policy_document(hash bytea) RETURNS jsonb
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
+    SELECT body FROM afu9_policy.policy_documents d WHERE d.hash = policy_document.hash
+$$;
+COMMENT ON FUNCTION policy_document(bytea) IS 'The policy document stored under a hash; NULL when none is.';
+
+-- The version in force for a scope: the repository's newest activation, else the global one.
+CREATE OR REPLACE FUNCTION active_policy_version(repository_id uuid DEFAULT NULL,
+                                      OUT version text, OUT document_hash bytea, OUT scope_repository_id uuid)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
+    SELECT v.version, v.document_hash, a.repository_id
+      FROM afu9_policy.policy_activations a
+      JOIN afu9_policy.policy_versions v ON v.id = a.policy_version_id
+     WHERE a.repository_id = active_policy_version.repository_id OR a.repository_id IS NULL
+     ORDER BY a.repository_id IS NULL, a.id DESC
+     LIMIT 1
+$$;
+COMMENT ON FUNCTION active_policy_version(uuid) IS
+    'The policy version in force for a repository (its own when one is active, else the global one) or, without argument, globally: version, document hash, and the scope it comes from (NULL: global). NULLs when none is active.';
+
+-- One flat query, not a call of active_policy_version() in FROM, which costs ten times as much.
+CREATE OR REPLACE FUNCTION active_policy(repository_id uuid DEFAULT NULL) RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
+    SELECT d.body
+      FROM afu9_policy.policy_activations a
+      JOIN afu9_policy.policy_versions v ON v.id = a.policy_version_id
+      JOIN afu9_policy.policy_documents d ON d.hash = v.document_hash
+     WHERE a.repository_id = active_policy.repository_id OR a.repository_id IS NULL
+     ORDER BY a.repository_id IS NULL, a.id DESC
+     LIMIT 1
+$$;
+COMMENT ON FUNCTION active_policy(uuid) IS
+    'The complete policy document new runs of a repository (or, without argument, of no repository) are snapshotted with; NULL when none is active.';
