@@ -271,30 +271,28 @@ fn lookup(
     }
 }
 
-/// Refuses a named snapshot that does not exist or was taken for another run (or for none).
+/// Refuses a named snapshot that was taken for another run.
 fn check_taken_for(plans: Plans, named: pgrx::Uuid, run_id: Option<pgrx::Uuid>) {
     let taken_for = unsafe {
         let status = execute(plans.taken_for, &[named.into_datum()], false);
         if status != pg_sys::SPI_OK_SELECT as i32 {
             error!("take_policy_snapshot: snapshot lookup failed ({status})");
         }
+        // None: the foreign key refuses it, in its own words.
         if pg_sys::SPI_processed == 0 {
-            ereport!(
-                ERROR,
-                PgSqlErrorCode::ERRCODE_FOREIGN_KEY_VIOLATION,
-                format!("run {} names policy snapshot {named}, which does not exist", show(run_id))
-            );
+            return;
         }
         let table = &*pg_sys::SPI_tuptable;
         let mut null = false;
         let datum = pg_sys::SPI_getbinval(*table.vals, table.tupdesc, 1, &mut null);
         pgrx::Uuid::from_datum(datum, null)
     };
-    if taken_for.is_none() || taken_for != run_id {
-        let other = taken_for.map_or_else(|| "no run (it was inserted directly)".to_string(), |r| format!("run {r}"));
+    // One inserted directly (execution_id NULL: a migration's, by a role that may insert
+    // snapshots) is free for one run; the unique index on the runs' link sees to "one".
+    if let Some(other) = taken_for.filter(|taken| Some(*taken) != run_id) {
         ErrorReport::new(
             PgSqlErrorCode::ERRCODE_CHECK_VIOLATION,
-            format!("run {} cannot carry policy snapshot {named}: it was taken for {other}", show(run_id)),
+            format!("run {} cannot carry policy snapshot {named}: it was taken for run {other}", show(run_id)),
             "take_policy_snapshot",
         )
         .set_hint("Omit policy_snapshot_id: the database takes the run's snapshot itself.")

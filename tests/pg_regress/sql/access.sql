@@ -1,5 +1,6 @@
 -- Access control: installed by a database owner who is not a superuser (trusted extension),
--- the writer and auditor roles, and a search_path hijack that does not work.
+-- writer and auditor rights handed on per database, what writers may not set, and a
+-- search_path hijack that does not work.
 \set SHOW_CONTEXT never
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS afu9_policy CASCADE;
@@ -24,10 +25,18 @@ SELECT c.relname, pg_get_userbyid(c.relowner) = (SELECT rolname FROM pg_roles WH
 -- ... so the role that installed it cannot switch off a guard.
 ALTER TABLE policy_snapshot_records DISABLE TRIGGER policy_snapshot_records_reject_update;
 \echo :SQLSTATE
--- It may hand the roles on and publish policies.
-GRANT afu9_policy_writer TO afu9_test_writer;
-GRANT afu9_policy_auditor TO afu9_test_auditor;
-SELECT version FROM publish_policy('v1.1.0', active_policy() || '{"note": "by the owner"}', false);
+-- Nor put anything into the extension's schema, which it created but no longer owns.
+SELECT nspowner = 10 AS owned_by_bootstrap_superuser FROM pg_namespace WHERE nspname = 'afu9_policy';
+CREATE FUNCTION afu9_policy.policy_version_key(afu9_policy.policy_version) RETURNS numeric[]
+    LANGUAGE sql AS 'SELECT NULL::numeric[]';
+\echo :SQLSTATE
+-- No cluster-wide role was created or granted to it.
+SELECT count(*) AS extension_roles FROM pg_roles WHERE rolname LIKE 'afu9\_policy%';
+-- It hands rights on to its own logins, in this database, and publishes policies.
+SELECT grant_policy_writer('afu9_test_writer');
+SELECT grant_policy_auditor('afu9_test_auditor');
+SELECT version, published_by = session_user AS published_by_the_login
+  FROM publish_policy('v1.1.0', active_policy() || '{"note": "by the owner"}', false);
 RESET ROLE;
 
 -- The writer: inserts runs, generates verdicts, moves runs along; nothing else.
@@ -63,6 +72,22 @@ SELECT activate_policy('v1.1.0');
 \echo :SQLSTATE
 SELECT publish_policy('v9.0.0', active_policy());
 \echo :SQLSTATE
+-- A writer cannot hand its rights on, nor set what the database sets: the ledger's order,
+-- the times windows count by, a run's snapshot.
+SELECT grant_policy_writer('afu9_test_auditor');
+\echo :SQLSTATE
+INSERT INTO verdicts (execution_id, fingerprint_id, error_class, service, confidence_score, proposed_action, ledger_seq)
+OVERRIDING SYSTEM VALUE
+VALUES ('00000000-0000-4000-8000-0000000000e1', 'fp', 'UNKNOWN', 'Unknown', 50, 'OPEN_ISSUE', 9000000000000000000);
+\echo :SQLSTATE
+INSERT INTO verdicts (execution_id, fingerprint_id, error_class, service, confidence_score, proposed_action, created_at)
+VALUES ('00000000-0000-4000-8000-0000000000e1', 'fp', 'UNKNOWN', 'Unknown', 50, 'OPEN_ISSUE', '2000-01-01');
+\echo :SQLSTATE
+INSERT INTO workflow_executions (workflow_id, created_at) VALUES ('wf', '2000-01-01');
+\echo :SQLSTATE
+INSERT INTO workflow_executions (workflow_id, policy_snapshot_id)
+SELECT 'wf', policy_snapshot_id FROM workflow_executions LIMIT 1;
+\echo :SQLSTATE
 
 -- A function and an operator planted earlier on the search_path are not used by the
 -- extension's functions and triggers.
@@ -76,7 +101,7 @@ CREATE OPERATOR evil.= (LEFTARG = uuid, RIGHTARG = uuid, FUNCTION = evil.uuid_eq
 -- A new session, so that the snapshot trigger prepares its plans under this search_path.
 \c -
 SET ROLE afu9_test_writer;
-SET search_path = evil, public, pg_catalog;
+SET search_path = evil, public, afu9_policy, pg_catalog;
 INSERT INTO workflow_executions (id, workflow_id, status, repository_id)
 VALUES ('00000000-0000-4000-8000-0000000000e2', 'wf', 'failed', '00000000-0000-4000-8000-00000000aaaa')
 RETURNING policy_snapshot_id IS NOT NULL AS has_snapshot;
@@ -94,6 +119,16 @@ SELECT (factory_status()->'runs'->>'total')::int AS runs;
 INSERT INTO workflow_executions (workflow_id, status) VALUES ('wf', 'running');
 \echo :SQLSTATE
 SELECT * FROM generate_verdict('00000000-0000-4000-8000-0000000000e1', '[]');
+\echo :SQLSTATE
+RESET ROLE;
+
+-- Rights taken back: the writer keeps reading until its auditor rights go too.
+SET ROLE afu9_test_owner;
+SELECT revoke_policy_writer('afu9_test_writer');
+RESET ROLE;
+SET ROLE afu9_test_writer;
+SELECT count(*) > 0 AS still_reads FROM workflow_executions;
+INSERT INTO workflow_executions (workflow_id) VALUES ('wf');
 \echo :SQLSTATE
 RESET ROLE;
 

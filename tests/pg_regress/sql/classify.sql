@@ -86,3 +86,18 @@ SELECT * FROM classify_failure((repeat('[', 300) || repeat(']', 300))::jsonb);
 \echo :SQLSTATE
 SELECT * FROM classify_failure('[]', (repeat('{"a":', 300) || '1' || repeat('}', 300))::jsonb);
 \echo :SQLSTATE
+
+-- Signals and policies are limited to 1 MiB of jsonb: every classification ends quickly, so a
+-- cancel or statement_timeout is never held up (54000). Replays report it as an issue.
+SELECT * FROM classify_failure(jsonb_build_array(jsonb_build_object('resourceType', 'R',
+                                                 'statusReason', repeat('x', 1100000))));
+\echo :SQLSTATE
+SELECT * FROM classify_failure('[]', active_policy() || jsonb_build_object('padding', repeat('x', 1100000)));
+\echo :SQLSTATE
+SELECT verdict_replay_issues(jsonb_build_array(jsonb_build_object('resourceType', 'R',
+                                               'statusReason', repeat('x', 1100000))),
+                             active_policy(), 'UNKNOWN', 50, 'OPEN_ISSUE', 'fp') AS issues;
+-- Just under the limit: 100,000 distinct words are classified, one token each.
+SELECT error_class, cardinality(tokens) AS tokens
+  FROM classify_failure(jsonb_build_array(jsonb_build_object('resourceType', 'R',
+           'statusReason', (SELECT string_agg('word' || i, ' ') FROM generate_series(1, 100000) i))));

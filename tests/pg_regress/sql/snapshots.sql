@@ -117,3 +117,29 @@ SELECT workflow_id, status, policy_version, policy_definition = active_policy() 
   FROM executions_with_policy WHERE id = '00000000-0000-4000-8000-0000000000e1';
 SELECT array_agg(column_name::text ORDER BY ordinal_position) AS columns
   FROM information_schema.columns WHERE table_name = 'executions_with_policy';
+
+-- An INSERT ... ON CONFLICT that inserts nothing leaves behind the snapshot taken for it; no
+-- other run can carry that snapshot, nor any snapshot taken for another run.
+INSERT INTO workflow_executions (id, workflow_id) VALUES ('00000000-0000-4000-8000-0000000000c1', 'wf-conflict')
+ON CONFLICT (id) DO NOTHING;
+INSERT INTO workflow_executions (id, workflow_id) VALUES ('00000000-0000-4000-8000-0000000000c1', 'wf-conflict')
+ON CONFLICT (id) DO NOTHING;
+CREATE TEMP TABLE left_behind AS
+SELECT r.id FROM policy_snapshot_records r
+ WHERE r.execution_id = '00000000-0000-4000-8000-0000000000c1'
+   AND NOT EXISTS (SELECT 1 FROM workflow_executions e WHERE e.policy_snapshot_id = r.id);
+SELECT count(*) AS left_behind FROM left_behind;
+-- (The snapshot's id is random: the message is shown without it; 23514.)
+DO $$
+BEGIN
+    INSERT INTO workflow_executions (id, workflow_id, policy_snapshot_id)
+    SELECT '00000000-0000-4000-8000-0000000000c2', 'wf-reuse', id FROM left_behind;
+EXCEPTION WHEN check_violation THEN
+    RAISE NOTICE '%', regexp_replace(SQLERRM, 'snapshot \S+:', 'snapshot <id>:');
+END
+$$;
+INSERT INTO workflow_executions (id, workflow_id, policy_snapshot_id)
+SELECT '00000000-0000-4000-8000-0000000000c3', 'wf-reuse', policy_snapshot_id
+  FROM workflow_executions WHERE id = '00000000-0000-4000-8000-0000000000e1';
+\echo :SQLSTATE
+SELECT count(*) AS reused FROM workflow_executions WHERE workflow_id = 'wf-reuse';
