@@ -8,9 +8,10 @@ source scripts/env.sh
 bash scripts/setup.sh
 
 echo "== building and installing afu9_policy"
+bash scripts/upgrade_scripts.sh
 cargo pgrx install --pg-config "$PG_CONFIG"
 # Earlier releases' install scripts, for the upgrade scenario.
-cp sql/releases/afu9_policy--*.sql "$("$PG_CONFIG" --sharedir)/extension/"
+cp sql/releases/afu9_policy--* "$("$PG_CONFIG" --sharedir)/extension/"
 
 echo "== SQL suites"
 suites_status=0

@@ -41,6 +41,10 @@ SELECT line FROM (
       FROM pg_rewrite r WHERE r.rulename <> '_RETURN'
        AND r.ev_class IN (SELECT objid FROM members WHERE classid = 'pg_class'::regclass)
     UNION ALL
+    SELECT 'extension schema ' || n.nspname || ' | owner: ' || pg_get_userbyid(n.nspowner)
+           || ' | acl: ' || coalesce(n.nspacl::text, '-') || ' | comment: ' || coalesce(obj_description(n.oid, 'pg_namespace'), '-')
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'afu9_policy'
+    UNION ALL
     SELECT 'config table ' || unnest(extconfig)::regclass || ' | ' || coalesce(array_to_string(extcondition, ','), '-')
       FROM pg_extension WHERE extname = 'afu9_policy'
 ) facts

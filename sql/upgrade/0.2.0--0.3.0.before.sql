@@ -1,0 +1,74 @@
+-- afu9_policy 0.2.0 -> 0.3.0 (ALTER EXTENSION afu9_policy UPDATE). Made by
+-- scripts/upgrade_scripts.sh: this part, then the code of sql/schema/ (re-run as it is on a
+-- fresh install), then sql/upgrade/0.2.0--0.3.0.after.sql.
+\echo Use "ALTER EXTENSION afu9_policy UPDATE" to load this file. \quit
+
+-- 0.2.0 kept everything in the schema it was installed in (usually public), which its
+-- installer could write to. 0.3.0 keeps its own objects in schema afu9_policy, where only the
+-- extension's owner creates anything; runs, verdicts and policy_snapshots stay in public,
+-- where the application finds them. An existing afu9_policy schema stops the update (42P06)
+-- before anything changes.
+CREATE SCHEMA afu9_policy;
+-- Not a member, as on a fresh install (where CREATE EXTENSION creates it from the control file).
+ALTER EXTENSION afu9_policy DROP SCHEMA afu9_policy;
+GRANT USAGE ON SCHEMA afu9_policy TO PUBLIC;
+COMMENT ON SCHEMA afu9_policy IS
+    'afu9_policy: policy store, snapshot records, ledger, functions and views. Only the extension creates objects here.';
+-- Until this script ends, what it creates goes into afu9_policy; nothing else is looked up
+-- in @extschema@, which the installer may write to.
+SELECT pg_catalog.set_config('search_path', 'afu9_policy, pg_temp', true);
+
+DO $$
+DECLARE
+    member record;
+BEGIN
+    FOR member IN
+        SELECT d.classid, d.objid,
+               CASE WHEN d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+                    THEN pg_catalog.format('FUNCTION %s', d.objid::pg_catalog.regprocedure)
+                    WHEN d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass
+                    THEN pg_catalog.format('DOMAIN %s', d.objid::pg_catalog.regtype)
+                    WHEN c.relkind OPERATOR(pg_catalog.=) 'v'
+                    THEN pg_catalog.format('VIEW %s', d.objid::pg_catalog.regclass)
+                    ELSE pg_catalog.format('TABLE %s', d.objid::pg_catalog.regclass) END AS object
+          FROM pg_catalog.pg_depend d
+          LEFT JOIN pg_catalog.pg_class c
+                 ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                AND c.oid OPERATOR(pg_catalog.=) d.objid
+          LEFT JOIN pg_catalog.pg_type t
+                 ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass
+                AND t.oid OPERATOR(pg_catalog.=) d.objid
+         WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+           AND d.refobjid OPERATOR(pg_catalog.=) (SELECT e.oid FROM pg_catalog.pg_extension e
+                                                   WHERE e.extname OPERATOR(pg_catalog.=) 'afu9_policy')
+           AND d.deptype OPERATOR(pg_catalog.=) 'e'
+           AND (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+                OR t.typtype OPERATOR(pg_catalog.=) 'd'
+                -- Tables and views; sequences go with their tables.
+                OR (c.relkind OPERATOR(pg_catalog.=) ANY ('{r,v}'::"char"[])
+                    AND c.relname OPERATOR(pg_catalog.<>) ALL ('{workflow_executions,verdicts,policy_snapshots}'::name[])))
+    LOOP
+        EXECUTE pg_catalog.format('ALTER %s SET SCHEMA afu9_policy', member.object);
+    END LOOP;
+    -- The application's relations belong in public, whatever schema 0.2.0 was installed in.
+    IF '@extschema@' OPERATOR(pg_catalog.<>) 'public' THEN
+        ALTER TABLE @extschema@.workflow_executions SET SCHEMA public;
+        ALTER TABLE @extschema@.verdicts SET SCHEMA public;
+        ALTER VIEW @extschema@.policy_snapshots SET SCHEMA public;
+    END IF;
+END
+$$;
+
+UPDATE pg_catalog.pg_depend
+   SET refobjid = 'afu9_policy'::pg_catalog.regnamespace
+ WHERE classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+   AND objid OPERATOR(pg_catalog.=) (SELECT oid FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'afu9_policy')
+   AND refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass;
+UPDATE pg_catalog.pg_extension
+   SET extnamespace = 'afu9_policy'::pg_catalog.regnamespace
+ WHERE extname OPERATOR(pg_catalog.=) 'afu9_policy';
+
+-- Attribution is the acting login, not the role a SECURITY DEFINER function runs as.
+ALTER TABLE afu9_policy.policy_versions ALTER COLUMN published_by SET DEFAULT session_user;
+ALTER TABLE afu9_policy.policy_activations ALTER COLUMN activated_by SET DEFAULT session_user;
+ALTER TABLE afu9_policy.policy_snapshot_records ALTER COLUMN created_by SET DEFAULT session_user;
