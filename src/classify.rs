@@ -99,10 +99,21 @@ fn template_steps() -> &'static [TemplateStep] {
     })
 }
 
+/// Called between the steps of a classification and every few thousand words, so that a cancel
+/// is not held up by a large input; the SQL functions pass PostgreSQL's interrupt check.
+pub type Interrupt = fn();
+
+fn uninterrupted() {}
+
 /// `template(text)`: lower-cased, variable parts replaced, white space collapsed and trimmed.
 pub fn template(text: &str) -> String {
+    template_with(text, uninterrupted)
+}
+
+fn template_with(text: &str, interrupt: Interrupt) -> String {
     let mut out = text.to_lowercase();
     for step in template_steps() {
+        interrupt();
         if let std::borrow::Cow::Owned(replaced) = step.pattern.replace_all(&out, step.replacement)
         {
             out = replaced;
@@ -114,6 +125,10 @@ pub fn template(text: &str) -> String {
 /// The verdict's tokens: per signal, its resource type, then the words of its lower-cased
 /// reason longer than three characters that are not stop words; first occurrence kept.
 pub fn tokens(signals: &[Signal]) -> Vec<String> {
+    tokens_with(signals, uninterrupted)
+}
+
+fn tokens_with(signals: &[Signal], interrupt: Interrupt) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     // A set beside the list keeps de-duplication linear in the number of words.
     let mut seen: HashSet<String> = HashSet::new();
@@ -127,7 +142,13 @@ pub fn tokens(signals: &[Signal]) -> Vec<String> {
         add(&s.resource_type);
         let reason = s.status_reason.to_lowercase();
         // JS `split(/\W+/)`: \w is ASCII, so words are ASCII and their length is in bytes.
-        for word in reason.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        for (n, word) in reason
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .enumerate()
+        {
+            if n % 4096 == 0 {
+                interrupt();
+            }
             if word.len() > 3 && !STOP_WORDS.contains(&word) {
                 add(word);
             }
@@ -151,7 +172,7 @@ pub fn verdict_type(class: &str, action: &str, score: i32) -> &'static str {
 
 /// Classifies failure signals under a compiled policy: the first rule whose pattern matches
 /// the combined reasons wins; otherwise UNKNOWN.
-pub fn classify(policy: &Policy, signals: &[Signal]) -> Classification {
+pub fn classify(policy: &Policy, signals: &[Signal], interrupt: Interrupt) -> Classification {
     let (class, service, raw, template_of) = if signals.is_empty() {
         (
             UNKNOWN.to_string(),
@@ -166,18 +187,19 @@ pub fn classify(policy: &Policy, signals: &[Signal]) -> Classification {
             .collect::<Vec<_>>()
             .join(" | ")
             .to_lowercase();
+        interrupt();
         match policy.first_match(&combined) {
             Some(rule) => (
                 rule.error_class.clone(),
                 rule.service.clone(),
                 rule.confidence,
-                template(&combined),
+                template_with(&combined, interrupt),
             ),
             None => (
                 UNKNOWN.to_string(),
                 signals[0].resource_type.clone(),
                 0.5,
-                template(&signals[0].status_reason),
+                template_with(&signals[0].status_reason, interrupt),
             ),
         }
     };
@@ -189,7 +211,7 @@ pub fn classify(policy: &Policy, signals: &[Signal]) -> Classification {
         verdict_type: verdict_type(&class, &playbook.action, score),
         proposed_action: playbook.action.clone(),
         playbook_id: playbook.playbook_id.clone(),
-        tokens: tokens(signals),
+        tokens: tokens_with(signals, interrupt),
         confidence_score: score,
         error_class: class,
         service,

@@ -88,7 +88,9 @@ fn classify_value(signals: &Value, policies: Option<RawJsonb>) -> Result<Classif
         return Err(message);
     }
     let policy = policy::compiled(&policies).map_err(|e| e.to_string())?;
-    Ok(classify::classify(&policy, &parse_signals(signals)?))
+    Ok(classify::classify(&policy, &parse_signals(signals)?, || {
+        pgrx::check_for_interrupts!()
+    }))
 }
 
 type Row = (

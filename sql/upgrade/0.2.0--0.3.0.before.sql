@@ -18,6 +18,58 @@ COMMENT ON SCHEMA afu9_policy IS
 -- in @extschema@, which the installer may write to.
 SELECT pg_catalog.set_config('search_path', 'afu9_policy, pg_temp', true);
 
+-- 0.2.0's views were bound, when it was installed, to whatever its installer had put on the
+-- search_path: CREATE OR REPLACE VIEW could not mend a view whose columns took a planted
+-- function's type. Every view goes, with the functions typed by a view's row, and the code
+-- below creates them anew. A view of yours over one of them stops the update here (2BP01):
+-- drop it first and create it again afterwards.
+DO $$
+DECLARE
+    ext pg_catalog.oid := (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'afu9_policy');
+    views text;
+    theirs text;
+BEGIN
+    SELECT pg_catalog.string_agg(c.oid::pg_catalog.regclass::text, ', ') INTO views
+      FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.objid
+     WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+       AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+       AND d.refobjid OPERATOR(pg_catalog.=) ext AND d.deptype OPERATOR(pg_catalog.=) 'e'
+       AND c.relkind OPERATOR(pg_catalog.=) 'v';
+    -- What the CASCADE below would take that is not the extension's own: refuse instead.
+    WITH RECURSIVE gone(classid, objid) AS (
+        SELECT 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid, c.oid
+          FROM pg_catalog.pg_class c
+         WHERE c.oid::pg_catalog.regclass::text OPERATOR(pg_catalog.=) ANY (pg_catalog.string_to_array(views, ', '))
+        UNION
+        SELECT d.classid, d.objid FROM gone g JOIN pg_catalog.pg_depend d
+            ON d.refclassid OPERATOR(pg_catalog.=) g.classid AND d.refobjid OPERATOR(pg_catalog.=) g.objid
+         WHERE d.deptype OPERATOR(pg_catalog.=) ANY ('{n,a,i}'::"char"[])
+    )
+    SELECT pg_catalog.string_agg(DISTINCT pg_catalog.pg_describe_object(g.classid, g.objid, 0), ', ') INTO theirs
+      FROM gone g
+      LEFT JOIN pg_catalog.pg_rewrite r ON g.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+                                       AND r.oid OPERATOR(pg_catalog.=) g.objid
+      LEFT JOIN pg_catalog.pg_type ty ON g.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass
+                                      AND ty.oid OPERATOR(pg_catalog.=) g.objid
+      LEFT JOIN pg_catalog.pg_type el ON el.oid OPERATOR(pg_catalog.=) ty.typelem
+     WHERE NOT EXISTS (
+         SELECT 1 FROM pg_catalog.pg_depend m
+          WHERE m.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+            AND m.refobjid OPERATOR(pg_catalog.=) ext AND m.deptype OPERATOR(pg_catalog.=) 'e'
+            AND ((m.classid OPERATOR(pg_catalog.=) g.classid AND m.objid OPERATOR(pg_catalog.=) g.objid)
+                 OR (m.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                     AND m.objid OPERATOR(pg_catalog.=) ANY (ARRAY[r.ev_class, ty.typrelid, el.typrelid]))));
+    IF theirs IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot update afu9_policy: % depend on its views, which the update creates anew', theirs
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  HINT = 'Drop them, update, and create them again.';
+    END IF;
+    -- Cascades only to the extension's own functions typed by a view's row.
+    SET LOCAL client_min_messages = warning;
+    EXECUTE pg_catalog.format('DROP VIEW %s CASCADE', views);
+END
+$$;
+
 DO $$
 DECLARE
     member record;
