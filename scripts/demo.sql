@@ -8,6 +8,8 @@ DROP EXTENSION IF EXISTS afu9_policy CASCADE;
 RESET client_min_messages;
 \echo '== CREATE EXTENSION afu9_policy'
 CREATE EXTENSION afu9_policy;
+-- Runs and verdicts are in public; the extension's functions and views in its own schema.
+SET search_path = public, afu9_policy;
 SELECT version, encode(document_hash, 'hex') AS document_hash FROM active_policy_version();
 
 \echo '== plain INSERTs: each run gets its own snapshot in the same statement'
