@@ -11,6 +11,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+/// Patterns a policy may hold (v1.0.0 has 37): compiling them all into one set is then quick,
+/// and the set is one call that cannot be interrupted.
+pub const MAX_PATTERNS: usize = 1000;
+
 pub const ACTIONS: [&str; 3] = ["WAIT_AND_RETRY", "OPEN_ISSUE", "HUMAN_REQUIRED"];
 
 pub struct Rule {
@@ -193,6 +197,12 @@ pub fn compile(doc: &Value) -> Result<Policy, PolicyError> {
         for (j, p) in sources.iter().enumerate() {
             interruptible();
             let ppath = format!("{path}.patterns[{j}]");
+            if sources_in_order.len() == MAX_PATTERNS {
+                return fail(
+                    ppath,
+                    format!("one pattern too many: a policy holds at most {MAX_PATTERNS}"),
+                );
+            }
             let Value::String(src) = p else {
                 return fail(ppath, format!("must be a string, not {}", kind(p)));
             };
@@ -239,7 +249,9 @@ pub fn compile(doc: &Value) -> Result<Policy, PolicyError> {
 /// PostgreSQL, so not there.
 fn interruptible() {
     #[cfg(not(test))]
-    pgrx::check_for_interrupts!();
+    {
+        pgrx::check_for_interrupts!();
+    }
 }
 
 /// A jsonb argument kept as its binary form: equal documents have equal bytes, so the bytes
@@ -406,5 +418,8 @@ mod tests {
                    e("invalid policy at $.classification_rules[0].service: must be a string, not a number"));
         assert_eq!(broken("/playbooks", serde_json::json!({"A": {"action": "OPEN_ISSUE", "playbookId": "a"}})),
                    e("invalid policy at $.playbooks.UNKNOWN: missing: the fallback class needs a playbook"));
+        let many: Vec<String> = (0..=super::MAX_PATTERNS).map(|i| format!("p{i}")).collect();
+        assert_eq!(broken("/classification_rules/0/patterns", serde_json::json!(many)),
+                   e("invalid policy at $.classification_rules[0].patterns[1000]: one pattern too many: a policy holds at most 1000"));
     }
 }

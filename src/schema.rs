@@ -1,5 +1,5 @@
 //! The extension's schema, in `sql/schema/`, in dependency order. `tables.sql`, the seed and
-//! `dump.sql` hold data; every other file is code that `scripts/upgrade_script.sh` also puts
+//! `dump.sql` hold data; every other file is code that `scripts/upgrade_scripts.sh` also puts
 //! into the upgrade script, so it is written to be run again (CREATE OR REPLACE).
 
 use pgrx::prelude::*;
@@ -10,8 +10,16 @@ extension_sql_file!(
     name = "tables",
     requires = ["bootstrap"]
 );
-extension_sql_file!("../sql/schema/guards.sql", name = "guards", requires = ["tables"]);
-extension_sql_file!("../sql/schema/policy.sql", name = "policy", requires = ["guards"]);
+extension_sql_file!(
+    "../sql/schema/guards.sql",
+    name = "guards",
+    requires = ["tables"]
+);
+extension_sql_file!(
+    "../sql/schema/policy.sql",
+    name = "policy",
+    requires = ["guards"]
+);
 extension_sql_file!(
     "../sql/schema/policy_v1.0.0.sql",
     name = "policy_v1",
@@ -32,7 +40,11 @@ extension_sql_file!(
     name = "verdicts",
     requires = ["executions"]
 );
-extension_sql_file!("../sql/schema/views.sql", name = "views", requires = ["verdicts"]);
+extension_sql_file!(
+    "../sql/schema/views.sql",
+    name = "views",
+    requires = ["verdicts"]
+);
 extension_sql_file!(
     "../sql/schema/verdict_engine.sql",
     name = "verdict_engine",

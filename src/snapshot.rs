@@ -292,7 +292,10 @@ fn check_taken_for(plans: Plans, named: pgrx::Uuid, run_id: Option<pgrx::Uuid>) 
     if let Some(other) = taken_for.filter(|taken| Some(*taken) != run_id) {
         ErrorReport::new(
             PgSqlErrorCode::ERRCODE_CHECK_VIOLATION,
-            format!("run {} cannot carry policy snapshot {named}: it was taken for run {other}", show(run_id)),
+            format!(
+                "run {} cannot carry policy snapshot {named}: it was taken for run {other}",
+                show(run_id)
+            ),
             "take_policy_snapshot",
         )
         .set_hint("Omit policy_snapshot_id: the database takes the run's snapshot itself.")

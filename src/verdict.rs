@@ -31,7 +31,11 @@ pub fn too_large(what: &str, input: &RawJsonb) -> Option<String> {
 /// Raises 54000 (program_limit_exceeded) for an input over the limit.
 pub fn check_size(what: &str, input: &Option<RawJsonb>) {
     if let Some(message) = input.as_ref().and_then(|i| too_large(what, i)) {
-        ereport!(ERROR, PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED, message);
+        ereport!(
+            ERROR,
+            PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+            message
+        );
     }
 }
 
@@ -61,6 +65,11 @@ pub fn parse_signals(signals: &Value) -> Result<Vec<Signal>, String> {
         .collect()
 }
 
+/// PostgreSQL's interrupt check: a cancel or statement_timeout takes effect here.
+fn check_interrupts() {
+    pgrx::check_for_interrupts!();
+}
+
 /// `round_half_up(raw * 100)` as an integer 0..100.
 #[pg_extern(immutable, strict, parallel_safe)]
 fn normalize_confidence(raw: f64) -> i32 {
@@ -88,9 +97,11 @@ fn classify_value(signals: &Value, policies: Option<RawJsonb>) -> Result<Classif
         return Err(message);
     }
     let policy = policy::compiled(&policies).map_err(|e| e.to_string())?;
-    Ok(classify::classify(&policy, &parse_signals(signals)?, || {
-        pgrx::check_for_interrupts!()
-    }))
+    Ok(classify::classify(
+        &policy,
+        &parse_signals(signals)?,
+        check_interrupts,
+    ))
 }
 
 type Row = (
