@@ -103,14 +103,8 @@ fn template_steps() -> &'static [TemplateStep] {
 /// is not held up by a large input; the SQL functions pass PostgreSQL's interrupt check.
 pub type Interrupt = fn();
 
-fn uninterrupted() {}
-
 /// `template(text)`: lower-cased, variable parts replaced, white space collapsed and trimmed.
-pub fn template(text: &str) -> String {
-    template_with(text, uninterrupted)
-}
-
-fn template_with(text: &str, interrupt: Interrupt) -> String {
+pub fn template(text: &str, interrupt: Interrupt) -> String {
     let mut out = text.to_lowercase();
     for step in template_steps() {
         interrupt();
@@ -124,11 +118,7 @@ fn template_with(text: &str, interrupt: Interrupt) -> String {
 
 /// The verdict's tokens: per signal, its resource type, then the words of its lower-cased
 /// reason longer than three characters that are not stop words; first occurrence kept.
-pub fn tokens(signals: &[Signal]) -> Vec<String> {
-    tokens_with(signals, uninterrupted)
-}
-
-fn tokens_with(signals: &[Signal], interrupt: Interrupt) -> Vec<String> {
+pub fn tokens(signals: &[Signal], interrupt: Interrupt) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     // A set beside the list keeps de-duplication linear in the number of words.
     let mut seen: HashSet<String> = HashSet::new();
@@ -193,13 +183,13 @@ pub fn classify(policy: &Policy, signals: &[Signal], interrupt: Interrupt) -> Cl
                 rule.error_class.clone(),
                 rule.service.clone(),
                 rule.confidence,
-                template_with(&combined, interrupt),
+                template(&combined, interrupt),
             ),
             None => (
                 UNKNOWN.to_string(),
                 signals[0].resource_type.clone(),
                 0.5,
-                template_with(&signals[0].status_reason, interrupt),
+                template(&signals[0].status_reason, interrupt),
             ),
         }
     };
@@ -211,7 +201,7 @@ pub fn classify(policy: &Policy, signals: &[Signal], interrupt: Interrupt) -> Cl
         verdict_type: verdict_type(&class, &playbook.action, score),
         proposed_action: playbook.action.clone(),
         playbook_id: playbook.playbook_id.clone(),
-        tokens: tokens_with(signals, interrupt),
+        tokens: tokens(signals, interrupt),
         confidence_score: score,
         error_class: class,
         service,
@@ -221,6 +211,8 @@ pub fn classify(policy: &Policy, signals: &[Signal], interrupt: Interrupt) -> Cl
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn uninterrupted() {}
 
     #[test]
     fn half_up_rounding() {
@@ -269,45 +261,48 @@ mod tests {
     #[test]
     fn template_steps_in_order() {
         assert_eq!(
-            template("At 2025-01-15T09:50:00.123Z stack failed"),
+            template("At 2025-01-15T09:50:00.123Z stack failed", uninterrupted),
             "at <TIMESTAMP> stack failed"
         );
         assert_eq!(
-            template("epoch 1736934600000 here"),
+            template("epoch 1736934600000 here", uninterrupted),
             "epoch <TIMESTAMP> here"
         );
         assert_eq!(
-            template("id 123E4567-E89B-12D3-A456-4266E4174000 x"),
+            template("id 123E4567-E89B-12D3-A456-4266E4174000 x", uninterrupted),
             "id <UUID> x"
         );
         // A last group of 10+ digits is taken by step 2 first, as in AFU-9.
         assert_eq!(
-            template("id 123e4567-e89b-12d3-a456-426614174000 x"),
+            template("id 123e4567-e89b-12d3-a456-426614174000 x", uninterrupted),
             "id 123e4567-e89b-12d3-a456-<TIMESTAMP> x"
         );
         // Step 2 eats the 12-digit account id before step 4 can see the ARN.
         assert_eq!(
-            template("arn:aws:lambda:eu-central-1:123456789012:function:x failed"),
+            template(
+                "arn:aws:lambda:eu-central-1:123456789012:function:x failed",
+                uninterrupted
+            ),
             "arn:aws:lambda:eu-central-1:<TIMESTAMP>:function:x failed"
         );
         assert_eq!(
-            template("arn:aws:s3:::bucket/key"),
+            template("arn:aws:s3:::bucket/key", uninterrupted),
             "arn:aws:s3:::bucket/key"
         );
         // Step 2 also eats long digit runs 13 at a time, before step 5 sees 20 of them.
         assert_eq!(
-            template("req 123456789012345678901234 done"),
+            template("req 123456789012345678901234 done", uninterrupted),
             "req <TIMESTAMP><TIMESTAMP> done"
         );
         assert_eq!(
-            template("MyAppStack is in ROLLBACK"),
+            template("MyAppStack is in ROLLBACK", uninterrupted),
             "<STACK> is in rollback"
         );
         assert_eq!(
-            template("timeout after 30 seconds and 512MB"),
+            template("timeout after 30 seconds and 512MB", uninterrupted),
             "timeout after <VALUE> and <VALUE>"
         );
-        assert_eq!(template("  a \t\n b\u{A0} "), "a b");
+        assert_eq!(template("  a \t\n b\u{A0} ", uninterrupted), "a b");
     }
 
     #[test]
@@ -317,7 +312,7 @@ mod tests {
             status_reason: "Error: environment variable API_KEY is not set".into(),
         }];
         assert_eq!(
-            tokens(&s),
+            tokens(&s, uninterrupted),
             [
                 "AWS::Lambda::Function",
                 "error",
@@ -337,7 +332,7 @@ mod tests {
             status_reason: reason.join(" "),
         }];
         let started = std::time::Instant::now();
-        let tokens = tokens(&signals);
+        let tokens = tokens(&signals, uninterrupted);
         assert_eq!(tokens.len(), 200_001);
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
