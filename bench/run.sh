@@ -102,7 +102,7 @@ per_row() { awk -v b="$1" -v a="$2" -v n="$3" 'BEGIN { printf "%.0f", (b - a) * 
     echo "| \`policy_kpis\` under 200 ms on 1,000,000 runs | $(get policy_kpis_ms) ms on $(get kpi_runs) runs, $(get kpi_verdicts) verdicts | $(met "$(get policy_kpis_ms) < 200 && $(get kpi_runs) >= 1000000") |"
     echo "| \`generate_verdict\` at least 20,000 per second | $verdict_best | $(met "$verdict_best >= 20000") |"
     echo
-    echo "Where the time goes (profiled with perf; the README has the detail). In bulk the snapshot"
+    echo "Where the time goes (profiled with perf; docs/benchmarks.md has the detail). In bulk the snapshot"
     echo "costs $(per_row "$(get bulk_extension_s)" "$(get bulk_plain_s)" "$bulk") µs more per run than a plain row. The trigger is Rust with its"
     echo "plans kept per backend and the active version looked up once per statement snapshot, so what"
     echo "remains is the row the AFU-9 schema asks for: one snapshot row per run (its INSERT run from the"

@@ -68,7 +68,7 @@ BEGIN ATOMIC
         ('reader', 'EXECUTE', 'FUNCTION afu9_policy.seal_policy_ledger(), afu9_policy.policy_ledger_digest()'),
         -- Every column but those the database sets: created_at, ledger_seq, a run's snapshot.
         ('writer', 'INSERT (id, workflow_id, status, input, output, context, started_at, completed_at, error, '
-                   'triggered_by, github_run_id, repository_id, updated_at)', 'TABLE public.workflow_executions'),
+                   'triggered_by, github_run_id, repository_id, updated_at, pause_metadata)', 'TABLE public.workflow_executions'),
         ('writer', 'INSERT (id, execution_id, policy_snapshot_id, fingerprint_id, error_class, service, '
                    'confidence_score, proposed_action, verdict_type, tokens, signals, playbook_id, metadata)',
                    'TABLE public.verdicts'),

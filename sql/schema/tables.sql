@@ -93,7 +93,7 @@ CREATE TABLE public.workflow_executions (
     workflow_id        text,
     status             text NOT NULL DEFAULT 'pending'
                        CONSTRAINT workflow_executions_status_check
-                       CHECK (status IN ('pending', 'running', 'completed', 'failed', 'cancelled')),
+                       CHECK (status IN ('pending', 'running', 'paused', 'completed', 'failed', 'cancelled')),
     input              jsonb,
     output             jsonb,
     context            jsonb,
@@ -105,13 +105,14 @@ CREATE TABLE public.workflow_executions (
     repository_id      uuid,
     created_at         timestamptz NOT NULL DEFAULT now(),
     updated_at         timestamptz NOT NULL DEFAULT now(),
-    policy_snapshot_id uuid REFERENCES policy_snapshot_records (id) ON DELETE SET NULL
+    policy_snapshot_id uuid REFERENCES policy_snapshot_records (id) ON DELETE SET NULL,
+    pause_metadata     jsonb
 );
 COMMENT ON TABLE public.workflow_executions IS
     'AFU-9 workflow runs. Each inserted run is given its own snapshot of the active policy by the take_policy_snapshot trigger, in the same statement.';
 COMMENT ON COLUMN public.workflow_executions.id IS 'Run id.';
 COMMENT ON COLUMN public.workflow_executions.workflow_id IS 'The workflow this run executes.';
-COMMENT ON COLUMN public.workflow_executions.status IS 'pending, running, completed, failed or cancelled.';
+COMMENT ON COLUMN public.workflow_executions.status IS 'pending, running, paused, completed, failed or cancelled.';
 COMMENT ON COLUMN public.workflow_executions.input IS 'Input of the run.';
 COMMENT ON COLUMN public.workflow_executions.output IS 'Output of the run.';
 COMMENT ON COLUMN public.workflow_executions.context IS 'Execution context.';
@@ -123,6 +124,8 @@ COMMENT ON COLUMN public.workflow_executions.github_run_id IS 'GitHub Actions ru
 COMMENT ON COLUMN public.workflow_executions.repository_id IS 'Repository the run belongs to.';
 COMMENT ON COLUMN public.workflow_executions.created_at IS 'When the row was inserted.';
 COMMENT ON COLUMN public.workflow_executions.updated_at IS 'When the row was last updated (kept by a trigger).';
+COMMENT ON COLUMN public.workflow_executions.pause_metadata IS
+    'Why and by whom a run was paused, resumed or aborted, as AFU-9 records it (pausedAt, pausedBy, reason, abortMetadata, resumedAt).';
 COMMENT ON COLUMN public.workflow_executions.policy_snapshot_id IS
     'The policy snapshot taken for this run at insert; set by the database, never changed afterwards (NULL only if the snapshot was deleted or could not be taken in warn mode).';
 
@@ -151,7 +154,7 @@ CREATE TABLE public.verdicts (
     signals            jsonb NOT NULL DEFAULT '[]',
     playbook_id        text,
     created_at         timestamptz NOT NULL DEFAULT now(),
-    metadata           jsonb NOT NULL DEFAULT '{}',
+    metadata           jsonb DEFAULT '{}',
     ledger_seq         bigint NOT NULL GENERATED ALWAYS AS IDENTITY
 );
 COMMENT ON TABLE public.verdicts IS
@@ -169,7 +172,7 @@ COMMENT ON COLUMN public.verdicts.tokens IS 'Descriptive tokens of the failure.'
 COMMENT ON COLUMN public.verdicts.signals IS 'The failure signals the verdict was computed from.';
 COMMENT ON COLUMN public.verdicts.playbook_id IS 'Playbook proposed.';
 COMMENT ON COLUMN public.verdicts.created_at IS 'When the verdict was stored.';
-COMMENT ON COLUMN public.verdicts.metadata IS 'Free-form metadata.';
+COMMENT ON COLUMN public.verdicts.metadata IS 'Free-form metadata; AFU-9 may store NULL.';
 COMMENT ON COLUMN public.verdicts.ledger_seq IS 'Insertion order, which the tamper-evident ledger chains in.';
 
 CREATE INDEX idx_verdicts_execution_id ON public.verdicts (execution_id);

@@ -124,3 +124,15 @@ UPDATE pg_catalog.pg_extension
 ALTER TABLE afu9_policy.policy_versions ALTER COLUMN published_by SET DEFAULT session_user;
 ALTER TABLE afu9_policy.policy_activations ALTER COLUMN activated_by SET DEFAULT session_user;
 ALTER TABLE afu9_policy.policy_snapshot_records ALTER COLUMN created_by SET DEFAULT session_user;
+
+-- What AFU-9's own SQL writes: runs pause (status 'paused', pause_metadata), verdicts may have
+-- NULL metadata.
+ALTER TABLE public.workflow_executions ADD COLUMN pause_metadata jsonb;
+COMMENT ON COLUMN public.workflow_executions.pause_metadata IS
+    'Why and by whom a run was paused, resumed or aborted, as AFU-9 records it (pausedAt, pausedBy, reason, abortMetadata, resumedAt).';
+ALTER TABLE public.workflow_executions DROP CONSTRAINT workflow_executions_status_check,
+    ADD CONSTRAINT workflow_executions_status_check
+        CHECK (status IN ('pending', 'running', 'paused', 'completed', 'failed', 'cancelled'));
+COMMENT ON COLUMN public.workflow_executions.status IS 'pending, running, paused, completed, failed or cancelled.';
+ALTER TABLE public.verdicts ALTER COLUMN metadata DROP NOT NULL;
+COMMENT ON COLUMN public.verdicts.metadata IS 'Free-form metadata; AFU-9 may store NULL.';
