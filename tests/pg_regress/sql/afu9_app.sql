@@ -36,7 +36,9 @@ VALUES (:'run', NULL, '6f8a329f4f7d93b901651b231b9aaddf', 'UNKNOWN', 'Unknown', 
         '{}', '[{"resourceType": "R", "statusReason": "?"}]', 'unknown-error', NULL)
 RETURNING metadata IS NULL AS null_metadata,
           policy_snapshot_id = (SELECT policy_snapshot_id FROM workflow_executions WHERE id = :'run') AS linked;
--- A status AFU-9 does not know is still refused.
+-- A status AFU-9 does not know is still refused (terse: the row holds times and ids).
+\set VERBOSITY terse
 UPDATE workflow_executions SET status = 'sleeping' WHERE id = :'run';
 \echo :SQLSTATE
+\set VERBOSITY default
 SELECT count(*) AS problems FROM verify_policy_ledger();
