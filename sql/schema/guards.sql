@@ -27,3 +27,44 @@ END
 $$;
 COMMENT ON FUNCTION reject_change() IS
     'Trigger function: rejects the triggering UPDATE, DELETE or TRUNCATE with SQLSTATE 23001 (restrict_violation).';
+
+-- The extension's code names the runs and verdicts it guards as public.workflow_executions and
+-- public.verdicts. A database owner owns schema public and could rename it and put a schema of
+-- its own, with tables and triggers of its own, under that name, for the extension's SECURITY
+-- DEFINER functions to run. The schema that holds them keeps its name.
+CREATE OR REPLACE FUNCTION guard_governed_schema() RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
+DECLARE
+    renamed name;
+BEGIN
+    SELECT n.nspname INTO renamed
+      FROM pg_event_trigger_ddl_commands() c
+      JOIN pg_namespace n ON n.oid = c.objid
+     WHERE c.classid = 'pg_namespace'::regclass AND n.nspname <> 'public'
+       AND EXISTS (SELECT 1 FROM pg_class r JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = r.oid
+                    WHERE r.relnamespace = n.oid AND d.deptype = 'e'
+                      AND d.refclassid = 'pg_extension'::regclass
+                      AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'afu9_policy'))
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot rename schema public to %: afu9_policy keeps the runs and verdicts it guards there', renamed
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'The extension''s functions name public.workflow_executions and public.verdicts.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION guard_governed_schema() IS
+    'Event trigger function: refuses to rename the schema holding the runs and verdicts the extension guards (42501).';
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname OPERATOR(pg_catalog.=) 'afu9_policy_guard_governed_schema') THEN
+        CREATE EVENT TRIGGER afu9_policy_guard_governed_schema ON ddl_command_end WHEN TAG IN ('ALTER SCHEMA')
+            EXECUTE FUNCTION afu9_policy.guard_governed_schema();
+    END IF;
+END
+$$;
+COMMENT ON EVENT TRIGGER afu9_policy_guard_governed_schema IS
+    'Keeps the name of schema public, where the runs and verdicts afu9_policy guards are.';

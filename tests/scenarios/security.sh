@@ -76,6 +76,11 @@ refuses "the owner cannot switch off a guard" 42501 owner sec_after \
 refuses "the owner cannot replace a function of the extension" 42501 owner sec_after \
     "CREATE OR REPLACE FUNCTION afu9_policy.active_policy(repository_id uuid) RETURNS jsonb LANGUAGE sql AS 'SELECT NULL::jsonb'"
 
+refuses "the owner cannot rename public away from under the guarded tables" 42501 owner sec_after \
+    "ALTER SCHEMA public RENAME TO old_public"
+check "public is still where the runs are" "public" \
+    "$(q sec_after "SELECT relnamespace::regnamespace FROM pg_class WHERE oid = 'public.workflow_executions'::regclass")"
+
 # A schema named afu9_policy made beforehand, holding anything, is refused at install.
 new_db sec_squat owner
 as owner sec_squat -c "CREATE SCHEMA afu9_policy" \
