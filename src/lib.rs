@@ -4,6 +4,7 @@
 
 ::pgrx::pg_module_magic!(name, version);
 
+mod actor;
 mod classify;
 mod pattern;
 mod policy;

@@ -8,7 +8,7 @@ extension_sql_file!("../sql/schema/bootstrap.sql", name = "bootstrap", bootstrap
 extension_sql_file!(
     "../sql/schema/tables.sql",
     name = "tables",
-    requires = ["bootstrap"]
+    requires = ["bootstrap", actor::acting_role]
 );
 extension_sql_file!(
     "../sql/schema/guards.sql",

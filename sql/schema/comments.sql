@@ -1,4 +1,6 @@
 -- Comments on the functions written in Rust: pgrx creates them without one.
+COMMENT ON FUNCTION acting_role() IS
+    'The role that acts: the login, or the role it switched to with SET ROLE; unlike current_user, the same inside a SECURITY DEFINER function. Recorded as published_by, activated_by and a snapshot''s created_by.';
 COMMENT ON FUNCTION snapshot_failure_mode() IS
     'The effective afu9_policy.on_snapshot_failure setting: error (default) or warn.';
 COMMENT ON FUNCTION normalize_confidence(double precision) IS

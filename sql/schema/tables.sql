@@ -30,7 +30,7 @@ CREATE TABLE policy_versions (
     repository_id uuid,
     document_hash bytea NOT NULL REFERENCES policy_documents (hash),
     published_at  timestamptz NOT NULL DEFAULT now(),
-    published_by  text NOT NULL DEFAULT session_user,
+    published_by  text NOT NULL DEFAULT afu9_policy.acting_role(),
     ledger_seq    bigint NOT NULL GENERATED ALWAYS AS IDENTITY
 );
 -- One version per scope; the global scope is repository_id NULL.
@@ -43,7 +43,7 @@ COMMENT ON COLUMN policy_versions.version IS 'Semantic version vMAJOR.MINOR.PATC
 COMMENT ON COLUMN policy_versions.repository_id IS 'The repository this version is for; NULL for the global policy.';
 COMMENT ON COLUMN policy_versions.document_hash IS 'The policy document of this version (policy_documents.hash).';
 COMMENT ON COLUMN policy_versions.published_at IS 'When the version was published.';
-COMMENT ON COLUMN policy_versions.published_by IS 'The role that published it.';
+COMMENT ON COLUMN policy_versions.published_by IS 'The role that published it (acting_role()).';
 COMMENT ON COLUMN policy_versions.ledger_seq IS 'Insertion order, which the tamper-evident ledger chains in.';
 
 CREATE TABLE policy_activations (
@@ -51,7 +51,7 @@ CREATE TABLE policy_activations (
     policy_version_id bigint NOT NULL REFERENCES policy_versions (id),
     repository_id     uuid,
     activated_at      timestamptz NOT NULL DEFAULT now(),
-    activated_by      text NOT NULL DEFAULT session_user
+    activated_by      text NOT NULL DEFAULT afu9_policy.acting_role()
 );
 CREATE INDEX policy_activations_scope_idx ON policy_activations (repository_id, id);
 COMMENT ON TABLE policy_activations IS
@@ -60,7 +60,7 @@ COMMENT ON COLUMN policy_activations.id IS 'Activation order; the highest id of 
 COMMENT ON COLUMN policy_activations.policy_version_id IS 'The version activated (policy_versions.id).';
 COMMENT ON COLUMN policy_activations.repository_id IS 'The scope: a repository, or NULL for the global policy.';
 COMMENT ON COLUMN policy_activations.activated_at IS 'When it was activated.';
-COMMENT ON COLUMN policy_activations.activated_by IS 'The role that activated it.';
+COMMENT ON COLUMN policy_activations.activated_by IS 'The role that activated it (acting_role()).';
 
 CREATE TABLE policy_snapshot_records (
     id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -68,7 +68,7 @@ CREATE TABLE policy_snapshot_records (
     document_hash bytea NOT NULL,
     created_at    timestamptz NOT NULL DEFAULT now(),
     execution_id  uuid,
-    created_by    text NOT NULL DEFAULT session_user,
+    created_by    text NOT NULL DEFAULT afu9_policy.acting_role(),
     metadata      jsonb,
     ledger_seq    bigint NOT NULL GENERATED ALWAYS AS IDENTITY
 );
@@ -81,7 +81,7 @@ COMMENT ON COLUMN policy_snapshot_records.version IS 'Policy version snapshotted
 COMMENT ON COLUMN policy_snapshot_records.document_hash IS 'SHA-256 of the policy document snapshotted (policy_documents.hash).';
 COMMENT ON COLUMN policy_snapshot_records.created_at IS 'When the snapshot was taken.';
 COMMENT ON COLUMN policy_snapshot_records.execution_id IS 'The run it was taken for; NULL for snapshots inserted directly.';
-COMMENT ON COLUMN policy_snapshot_records.created_by IS 'The role whose statement took the snapshot.';
+COMMENT ON COLUMN policy_snapshot_records.created_by IS 'The role whose statement took the snapshot (acting_role()).';
 COMMENT ON COLUMN policy_snapshot_records.ledger_seq IS 'Insertion order, which the tamper-evident ledger chains in.';
 COMMENT ON COLUMN policy_snapshot_records.metadata IS 'Metadata given when the snapshot was inserted directly (a migration); NULL when taken by the trigger.';
 

@@ -120,10 +120,18 @@ UPDATE pg_catalog.pg_extension
    SET extnamespace = 'afu9_policy'::pg_catalog.regnamespace
  WHERE extname OPERATOR(pg_catalog.=) 'afu9_policy';
 
--- Attribution is the acting login, not the role a SECURITY DEFINER function runs as.
-ALTER TABLE afu9_policy.policy_versions ALTER COLUMN published_by SET DEFAULT session_user;
-ALTER TABLE afu9_policy.policy_activations ALTER COLUMN activated_by SET DEFAULT session_user;
-ALTER TABLE afu9_policy.policy_snapshot_records ALTER COLUMN created_by SET DEFAULT session_user;
+-- Attribution is the role that acts, not the one a SECURITY DEFINER function runs as (src/actor.rs;
+-- pgrx writes this definition into the install script).
+CREATE FUNCTION afu9_policy.acting_role() RETURNS TEXT
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'acting_role_wrapper';
+ALTER TABLE afu9_policy.policy_versions ALTER COLUMN published_by SET DEFAULT afu9_policy.acting_role();
+ALTER TABLE afu9_policy.policy_activations ALTER COLUMN activated_by SET DEFAULT afu9_policy.acting_role();
+ALTER TABLE afu9_policy.policy_snapshot_records ALTER COLUMN created_by SET DEFAULT afu9_policy.acting_role();
+COMMENT ON COLUMN afu9_policy.policy_versions.published_by IS 'The role that published it (acting_role()).';
+COMMENT ON COLUMN afu9_policy.policy_activations.activated_by IS 'The role that activated it (acting_role()).';
+COMMENT ON COLUMN afu9_policy.policy_snapshot_records.created_by IS 'The role whose statement took the snapshot (acting_role()).';
 
 -- What AFU-9's own SQL writes: runs pause (status 'paused', pause_metadata), verdicts may have
 -- NULL metadata.

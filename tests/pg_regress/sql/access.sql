@@ -35,7 +35,8 @@ SELECT count(*) AS extension_roles FROM pg_roles WHERE rolname LIKE 'afu9\_polic
 -- It hands rights on to its own logins, in this database, and publishes policies.
 SELECT grant_policy_writer('afu9_test_writer');
 SELECT grant_policy_auditor('afu9_test_auditor');
-SELECT version, published_by = session_user AS published_by_the_login
+-- Attributed to the role that acted (here: by SET ROLE), not to the function's owner.
+SELECT version, published_by
   FROM publish_policy('v1.1.0', active_policy() || '{"note": "by the owner"}', false);
 RESET ROLE;
 
@@ -131,6 +132,10 @@ SELECT count(*) > 0 AS still_reads FROM workflow_executions;
 INSERT INTO workflow_executions (workflow_id) VALUES ('wf');
 \echo :SQLSTATE
 RESET ROLE;
+
+-- The writer's run was snapshotted in its name, though the trigger runs as the extension's owner.
+SELECT r.created_by FROM policy_snapshot_records r JOIN workflow_executions e ON e.policy_snapshot_id = r.id
+ WHERE e.id = '00000000-0000-4000-8000-0000000000e1';
 
 -- Nothing the writer or auditor tried changed a verdict or snapshot.
 SELECT count(*) AS verdicts, min(confidence_score) AS min_score FROM verdicts;
