@@ -32,17 +32,13 @@ $$;
 COMMENT ON FUNCTION update_run_status(uuid, text, jsonb, text) IS
     'Sets a run''s status (and output and error when given); completed_at is set when the run completes, fails or is cancelled. 23503 for an unknown run. Never changes the run''s policy snapshot.';
 
--- Run as the extension's owner: the triggers (so that inserting a run needs no privilege on
--- the snapshot tables) and the functions that write.
+-- The snapshot trigger writes the snapshot store as the extension's owner, so that inserting a
+-- run needs no privilege on it (pgrx writes its definition; the others say SECURITY DEFINER
+-- where they are defined). Code that reads or writes runs and verdicts (generate_verdict, the
+-- verdict link trigger, the snapshot delete guard) runs with the caller's rights, so that no
+-- relation of anyone else's is ever used with the owner's. update_run_status is the exception
+-- while runs are the extension's own table: writers may not UPDATE them themselves.
 ALTER FUNCTION take_policy_snapshot() SECURITY DEFINER;
-ALTER FUNCTION guard_execution_update() SECURITY DEFINER;
-ALTER FUNCTION link_verdict_to_snapshot() SECURITY DEFINER;
-ALTER FUNCTION guard_snapshot_delete() SECURITY DEFINER;
-ALTER FUNCTION generate_verdict(uuid, jsonb) SECURITY DEFINER;
-ALTER FUNCTION publish_policy(text, jsonb, boolean, uuid) SECURITY DEFINER;
-ALTER FUNCTION activate_policy(text, uuid) SECURITY DEFINER;
-ALTER FUNCTION seal_policy_ledger() SECURITY DEFINER;
-ALTER FUNCTION policy_ledger_digest() SECURITY DEFINER;
 
 REVOKE EXECUTE ON FUNCTION take_policy_snapshot(), guard_execution_update(), link_verdict_to_snapshot(),
     guard_snapshot_delete(), reject_change(), generate_verdict(uuid, jsonb),

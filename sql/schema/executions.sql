@@ -8,7 +8,7 @@ COMMENT ON FUNCTION take_policy_snapshot() IS
 -- The link to the snapshot is part of the audit trail: only the ON DELETE SET NULL of a
 -- deleted snapshot may clear it; nothing may point a run at another snapshot.
 CREATE OR REPLACE FUNCTION guard_execution_update() RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 BEGIN

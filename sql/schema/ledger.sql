@@ -38,7 +38,7 @@ SELECT 'verdicts', v.id::text, v.ledger_seq,
 COMMENT ON VIEW policy_ledger_rows IS 'Every row the ledger chains, with the SHA-256 of its canonical content as it is now.';
 
 CREATE OR REPLACE FUNCTION seal_policy_ledger() RETURNS bigint
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, afu9_policy, pg_temp
 SET lock_timeout = '5s'
 AS $$
@@ -81,7 +81,7 @@ COMMENT ON FUNCTION seal_policy_ledger() IS
     'Extends each chain with the rows inserted (and committed) since the last seal, in insertion order; returns how many it sealed. Run it often: a row is tamper-evident once sealed. Waits at most 5 s for another sealer''s transaction, then 55P03.';
 
 CREATE OR REPLACE FUNCTION policy_ledger_digest() RETURNS jsonb
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 BEGIN

@@ -35,7 +35,7 @@ COMMENT ON FUNCTION find_policy_version(text, uuid) IS
 CREATE OR REPLACE FUNCTION publish_policy(version text, policies jsonb, activate boolean DEFAULT true,
                                repository_id uuid DEFAULT NULL)
 RETURNS policy_versions
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 DECLARE
@@ -87,7 +87,7 @@ COMMENT ON FUNCTION publish_policy(text, jsonb, boolean, uuid) IS
 
 CREATE OR REPLACE FUNCTION activate_policy(version text, repository_id uuid DEFAULT NULL)
 RETURNS policy_activations
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 DECLARE

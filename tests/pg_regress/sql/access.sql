@@ -22,6 +22,12 @@ SELECT c.relname, pg_get_userbyid(c.relowner) = (SELECT rolname FROM pg_roles WH
   FROM pg_class c JOIN pg_depend d ON d.objid = c.oid AND d.deptype = 'e'
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'afu9_policy') AND c.relkind = 'r'
  ORDER BY 1;
+-- Only these run as the extension's owner; all but update_run_status touch nothing but the
+-- extension's own tables (the snapshot trigger writes the snapshot store).
+SELECT p.oid::regprocedure AS security_definer
+  FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+ WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'afu9_policy') AND p.prosecdef
+ ORDER BY p.oid::regprocedure::text;
 -- ... so the role that installed it cannot switch off a guard.
 ALTER TABLE policy_snapshot_records DISABLE TRIGGER policy_snapshot_records_reject_update;
 \echo :SQLSTATE
