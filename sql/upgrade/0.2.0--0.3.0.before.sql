@@ -102,11 +102,11 @@ BEGIN
     LOOP
         EXECUTE pg_catalog.format('ALTER %s SET SCHEMA afu9_policy', member.object);
     END LOOP;
-    -- The application's relations belong in public, whatever schema 0.2.0 was installed in.
+    -- The application's tables belong in public, whatever schema 0.2.0 was installed in (the
+    -- policy_snapshots view was dropped above and is made anew there).
     IF '@extschema@' OPERATOR(pg_catalog.<>) 'public' THEN
         ALTER TABLE @extschema@.workflow_executions SET SCHEMA public;
         ALTER TABLE @extschema@.verdicts SET SCHEMA public;
-        ALTER VIEW @extschema@.policy_snapshots SET SCHEMA public;
     END IF;
 END
 $$;
