@@ -23,11 +23,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 bash scripts/setup.sh
-bash scripts/upgrade_scripts.sh >/dev/null
-cargo pgrx install --release --pg-config "$PG_CONFIG" >/dev/null
+install_extension --release >/dev/null
 out=$(mktemp)
-# The extension's functions and views are in schema afu9_policy; the workloads call them unqualified.
-export PGOPTIONS="-c search_path=public,afu9_policy"
 pg_virtualenv -t -v 15 -- bash -c "bash bench/workload.sh $verdicts $audits $runs && bash bench/inserts.sh $seconds $bulk" >"$out"
 cat "$out"
 get() { grep "^$1|" "$out" | cut -d'|' -f2; }

@@ -6,6 +6,5 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 bash scripts/setup.sh
 echo "== building and installing afu9_policy (release)"
-bash scripts/upgrade_scripts.sh
-cargo pgrx install --release --pg-config "$PG_CONFIG"
+install_extension --release
 pg_virtualenv -t -v 15 -- psql -X -f scripts/demo.sql

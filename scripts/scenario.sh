@@ -6,9 +6,6 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 names=${*:-$(cd tests/scenarios && ls *.sh | grep -vx lib.sh | sed 's/\.sh$//')}
-# The scenarios call the extension unqualified, as an application with afu9_policy on its
-# search_path does (the security scenario sets its own).
-export PGOPTIONS="-c search_path=public,afu9_policy"
 status=0
 for name in $names; do
     echo "== scenario $name"

@@ -16,9 +16,6 @@ esac
 out=target/$kind
 rm -rf "$out" && mkdir -p "$out"
 tests=${*:-$(cd "$dir/$inputs" && ls *."$ext" | sed "s/\.$ext\$//")}
-# The extension lives in schema afu9_policy; the tests call it unqualified, as an application
-# that puts the schema on its search_path does.
-export PGOPTIONS="-c search_path=public,afu9_policy"
 pg_virtualenv -t -v 15 -- "$runner" --inputdir="$dir" --outputdir="$out" \
     --bindir="$PG_BIN" --dbname="afu9_policy_$kind" $tests >"$out/$kind.log" 2>&1
 status=$?

@@ -8,8 +8,7 @@ source scripts/env.sh
 bash scripts/setup.sh
 
 echo "== building and installing afu9_policy"
-bash scripts/upgrade_scripts.sh
-cargo pgrx install --pg-config "$PG_CONFIG"
+install_extension
 # Earlier releases' install scripts, for the upgrade scenario.
 cp sql/releases/afu9_policy--* "$("$PG_CONFIG" --sharedir)/extension/"
 

@@ -25,6 +25,6 @@ pub mod pg_test {
 
     #[must_use]
     pub fn postgresql_conf_options() -> Vec<&'static str> {
-        vec!["search_path = '\"$user\", public, afu9_policy'"]
+        vec![]
     }
 }

@@ -376,12 +376,13 @@ mod tests {
     fn each_policy_is_compiled_once_per_backend() {
         let before = super::COMPILATIONS.with(|n| n.get());
         for _ in 0..5 {
-            Spi::run("SELECT * FROM classify_failure('[{\"resourceType\": \"R\", \"statusReason\": \"x\"}]')").unwrap();
+            Spi::run("SELECT * FROM afu9_policy.classify_failure('[{\"resourceType\": \"R\", \"statusReason\": \"x\"}]')").unwrap();
         }
-        Spi::run("SELECT * FROM generate_series(1, 100), classify_failure('[]')").unwrap();
+        Spi::run("SELECT * FROM generate_series(1, 100), afu9_policy.classify_failure('[]')")
+            .unwrap();
         assert_eq!(super::COMPILATIONS.with(|n| n.get()) - before, 1);
         // Another document is another compilation.
-        Spi::run("SELECT * FROM classify_failure('[]', active_policy() || '{\"note\": 1}')")
+        Spi::run("SELECT * FROM afu9_policy.classify_failure('[]', afu9_policy.active_policy() || '{\"note\": 1}')")
             .unwrap();
         assert_eq!(super::COMPILATIONS.with(|n| n.get()) - before, 2);
     }

@@ -355,7 +355,7 @@ mod tests {
     fn version_of(workflow: &str) -> String {
         Spi::get_one::<String>(&format!(
             "SELECT s.version::text FROM workflow_executions e
-               JOIN policy_snapshot_records s ON s.id = e.policy_snapshot_id
+               JOIN afu9_policy.policy_snapshot_records s ON s.id = e.policy_snapshot_id
               WHERE e.workflow_id = '{workflow}'"
         ))
         .unwrap()
@@ -366,7 +366,7 @@ mod tests {
     fn an_activation_earlier_in_the_transaction_decides_the_next_statement() {
         // One transaction throughout: only the command id tells the two INSERTs apart.
         Spi::run("INSERT INTO workflow_executions (workflow_id) VALUES ('before')").unwrap();
-        Spi::run("SELECT publish_policy('v1.1.0', active_policy() || '{\"note\": \"v1.1.0\"}')")
+        Spi::run("SELECT afu9_policy.publish_policy('v1.1.0', afu9_policy.active_policy() || '{\"note\": \"v1.1.0\"}')")
             .unwrap();
         Spi::run("INSERT INTO workflow_executions (workflow_id) VALUES ('after')").unwrap();
         assert_eq!(version_of("before"), "v1.0.0");
@@ -378,7 +378,7 @@ mod tests {
         Spi::run("INSERT INTO workflow_executions (workflow_id) SELECT 'many' FROM generate_series(1, 50)").unwrap();
         let distinct = Spi::get_one::<i64>(
             "SELECT count(DISTINCT s.id) FROM workflow_executions e
-               JOIN policy_snapshot_records s ON s.id = e.policy_snapshot_id AND s.execution_id = e.id
+               JOIN afu9_policy.policy_snapshot_records s ON s.id = e.policy_snapshot_id AND s.execution_id = e.id
               WHERE e.workflow_id = 'many'",
         );
         assert_eq!(distinct, Ok(Some(50)));

@@ -26,10 +26,10 @@ SELECT pg_catalog.set_config('search_path', 'afu9_policy, pg_temp', true);
 DO $$
 DECLARE
     ext pg_catalog.oid := (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'afu9_policy');
-    views text;
+    views pg_catalog.oid[];
     theirs text;
 BEGIN
-    SELECT pg_catalog.string_agg(c.oid::pg_catalog.regclass::text, ', ') INTO views
+    SELECT pg_catalog.array_agg(c.oid) INTO views
       FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.objid
      WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
        AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
@@ -37,9 +37,7 @@ BEGIN
        AND c.relkind OPERATOR(pg_catalog.=) 'v';
     -- What the CASCADE below would take that is not the extension's own: refuse instead.
     WITH RECURSIVE gone(classid, objid) AS (
-        SELECT 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid, c.oid
-          FROM pg_catalog.pg_class c
-         WHERE c.oid::pg_catalog.regclass::text OPERATOR(pg_catalog.=) ANY (pg_catalog.string_to_array(views, ', '))
+        SELECT 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid, v FROM pg_catalog.unnest(views) v
         UNION
         SELECT d.classid, d.objid FROM gone g JOIN pg_catalog.pg_depend d
             ON d.refclassid OPERATOR(pg_catalog.=) g.classid AND d.refobjid OPERATOR(pg_catalog.=) g.objid
@@ -66,7 +64,9 @@ BEGIN
     END IF;
     -- Cascades only to the extension's own functions typed by a view's row.
     SET LOCAL client_min_messages = warning;
-    EXECUTE pg_catalog.format('DROP VIEW %s CASCADE', views);
+    EXECUTE pg_catalog.format('DROP VIEW %s CASCADE',
+                              (SELECT pg_catalog.string_agg(v::pg_catalog.regclass::text, ', ')
+                                 FROM pg_catalog.unnest(views) v));
 END
 $$;
 
@@ -80,8 +80,6 @@ BEGIN
                     THEN pg_catalog.format('FUNCTION %s', d.objid::pg_catalog.regprocedure)
                     WHEN d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass
                     THEN pg_catalog.format('DOMAIN %s', d.objid::pg_catalog.regtype)
-                    WHEN c.relkind OPERATOR(pg_catalog.=) 'v'
-                    THEN pg_catalog.format('VIEW %s', d.objid::pg_catalog.regclass)
                     ELSE pg_catalog.format('TABLE %s', d.objid::pg_catalog.regclass) END AS object
           FROM pg_catalog.pg_depend d
           LEFT JOIN pg_catalog.pg_class c
@@ -96,9 +94,9 @@ BEGIN
            AND d.deptype OPERATOR(pg_catalog.=) 'e'
            AND (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
                 OR t.typtype OPERATOR(pg_catalog.=) 'd'
-                -- Tables and views; sequences go with their tables.
-                OR (c.relkind OPERATOR(pg_catalog.=) ANY ('{r,v}'::"char"[])
-                    AND c.relname OPERATOR(pg_catalog.<>) ALL ('{workflow_executions,verdicts,policy_snapshots}'::name[])))
+                -- Tables (the views are gone, sequences go with their tables).
+                OR (c.relkind OPERATOR(pg_catalog.=) 'r'
+                    AND c.relname OPERATOR(pg_catalog.<>) ALL ('{workflow_executions,verdicts}'::name[])))
     LOOP
         EXECUTE pg_catalog.format('ALTER %s SET SCHEMA afu9_policy', member.object);
     END LOOP;
