@@ -1,6 +1,7 @@
-//! The extension's schema, in `sql/schema/`, in dependency order. `tables.sql`, the seed and
-//! `dump.sql` hold data; every other file is code that `scripts/upgrade_scripts.sh` also puts
-//! into the upgrade script, so it is written to be run again (CREATE OR REPLACE).
+//! The extension's schema, in `sql/schema/`, in dependency order. `tables.sql`, the seed,
+//! `application_tables.sql`, `governance.sql` and `dump.sql` hold data or act once; every other
+//! file is code that `scripts/upgrade_scripts.sh` also puts into the upgrade script, so it is
+//! written to be run again (CREATE OR REPLACE).
 
 use pgrx::prelude::*;
 
@@ -11,9 +12,19 @@ extension_sql_file!(
     requires = ["bootstrap", actor::acting_role]
 );
 extension_sql_file!(
+    "../sql/schema/application.sql",
+    name = "application",
+    requires = ["tables"]
+);
+extension_sql_file!(
+    "../sql/schema/application_tables.sql",
+    name = "application_tables",
+    requires = ["application"]
+);
+extension_sql_file!(
     "../sql/schema/guards.sql",
     name = "guards",
-    requires = ["tables"]
+    requires = ["application_tables"]
 );
 extension_sql_file!(
     "../sql/schema/policy.sql",
@@ -90,5 +101,10 @@ extension_sql_file!(
         verdict::verdict_replay_issues,
         policy::validate_policy
     ]
+);
+extension_sql_file!(
+    "../sql/schema/governance.sql",
+    name = "governance",
+    requires = ["comments"]
 );
 extension_sql_file!("../sql/schema/dump.sql", name = "dump", finalize);

@@ -6,14 +6,15 @@
 -- set what the ledger and the windows depend on (ledger_seq, created_at, a run's snapshot).
 -- Functions that must write as the extension are SECURITY DEFINER, not executable by PUBLIC.
 
--- Runs change state as they progress; the writer does that through this function, not UPDATE.
+-- Runs change state as they progress. With the caller's rights: the runs are the
+-- application's table, whose triggers must never run as the extension.
 CREATE OR REPLACE FUNCTION update_run_status(execution_id uuid, status text, output jsonb DEFAULT NULL, error text DEFAULT NULL)
-RETURNS public.workflow_executions
-LANGUAGE plpgsql SECURITY DEFINER
+RETURNS afu9_policy.run
+LANGUAGE plpgsql
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 DECLARE
-    updated public.workflow_executions;
+    updated afu9_policy.run;
 BEGIN
     UPDATE public.workflow_executions e
        SET status = update_run_status.status,
@@ -22,7 +23,10 @@ BEGIN
            completed_at = CASE WHEN update_run_status.status IN ('completed', 'failed', 'cancelled')
                                THEN coalesce(e.completed_at, now()) ELSE e.completed_at END
      WHERE e.id = update_run_status.execution_id
-    RETURNING * INTO updated;
+    RETURNING e.id, e.workflow_id, e.status, e.input, e.output, e.context, e.started_at, e.completed_at, e.error,
+              e.triggered_by, e.github_run_id, e.repository_id, e.created_at, e.updated_at, e.policy_snapshot_id,
+              e.pause_metadata
+         INTO updated;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'cannot update run %: no such run', execution_id USING ERRCODE = 'foreign_key_violation';
     END IF;
@@ -30,53 +34,83 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION update_run_status(uuid, text, jsonb, text) IS
-    'Sets a run''s status (and output and error when given); completed_at is set when the run completes, fails or is cancelled. 23503 for an unknown run. Never changes the run''s policy snapshot.';
+    'Sets a run''s status (and output and error when given); completed_at is set when the run completes, fails or is cancelled. 23503 for an unknown run. Never changes the run''s policy snapshot. Runs with the caller''s rights.';
 
 -- The snapshot trigger writes the snapshot store as the extension's owner, so that inserting a
 -- run needs no privilege on it (pgrx writes its definition; the others say SECURITY DEFINER
--- where they are defined). Code that reads or writes runs and verdicts (generate_verdict, the
--- verdict link trigger, the snapshot delete guard) runs with the caller's rights, so that no
--- relation of anyone else's is ever used with the owner's. update_run_status is the exception
--- while runs are the extension's own table: writers may not UPDATE them themselves.
+-- where they are defined). Code that reads or writes the application's runs and verdicts runs
+-- with the caller's rights, so that no relation of anyone else's is ever used with the owner's;
+-- sealing reads verdicts only from a plain table (ledger.sql).
 ALTER FUNCTION take_policy_snapshot() SECURITY DEFINER;
 
 REVOKE EXECUTE ON FUNCTION take_policy_snapshot(), guard_execution_update(), link_verdict_to_snapshot(),
     guard_snapshot_delete(), reject_change(), generate_verdict(uuid, jsonb),
     update_run_status(uuid, text, jsonb, text), publish_policy(text, jsonb, boolean, uuid),
     activate_policy(text, uuid), seal_policy_ledger(), policy_ledger_digest(),
-    store_policy_document(jsonb) FROM PUBLIC;
+    store_policy_document(jsonb), govern_snapshot_insert(),
+    _record_policy_snapshot(uuid, text, jsonb, timestamptz, jsonb, uuid),
+    _create_application_tables(), _create_application_views(), _govern_application_tables(),
+    _adopt_policy_snapshots(), _link_to_snapshot_store(regclass, text, text) FROM PUBLIC;
+
+-- The application's tables are its own: a writer may insert every column but those the
+-- database sets (created_at, ledger_seq, a run's snapshot), whatever columns they have.
+CREATE OR REPLACE FUNCTION _application_columns(rel text, excluded text[]) RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
+    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+      FROM pg_attribute a
+     WHERE a.attrelid = to_regclass(rel) AND a.attnum > 0 AND NOT a.attisdropped
+       AND a.attname <> ALL (excluded)
+$$;
+COMMENT ON FUNCTION _application_columns(text, text[]) IS
+    'Internal: the columns of an application table but those excluded, as a column list; NULL when the table is missing.';
 
 -- The rights of each kind, in one place: what the install grants the installer (with grant
 -- option), what grant_policy_*() and revoke_policy_*() hand on and take back.
 CREATE OR REPLACE FUNCTION _policy_rights(kinds text[])
 RETURNS TABLE (privilege text, object text)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-BEGIN ATOMIC
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
     SELECT r.privilege, r.object
       FROM (VALUES
-        ('reader', 'SELECT', 'TABLE public.workflow_executions, public.verdicts, public.policy_snapshots, '
-                             'afu9_policy.policy_snapshot_records, afu9_policy.policy_documents, '
-                             'afu9_policy.policy_versions, afu9_policy.policy_activations, afu9_policy.policy_ledger, '
-                             'afu9_policy.executions_with_policy, afu9_policy.verdicts_with_policy, '
-                             'afu9_policy.policy_kpis, afu9_policy.verdict_audits, afu9_policy.noncompliant_verdicts, '
-                             'afu9_policy.verdict_statistics, afu9_policy.policy_history, '
-                             'afu9_policy.policy_version_stats, afu9_policy.policy_ledger_rows'),
+        ('reader', 'SELECT', 'TABLE public.workflow_executions'),
+        ('reader', 'SELECT', 'TABLE public.verdicts'),
+        ('reader', 'SELECT', 'TABLE public.policy_snapshots'),
+        ('reader', 'SELECT', 'TABLE public.executions_with_policy'),
+        ('reader', 'SELECT', 'TABLE public.verdicts_with_policy'),
+        ('reader', 'SELECT', 'TABLE public.verdict_statistics'),
+        ('reader', 'SELECT', 'TABLE afu9_policy.policy_snapshots, afu9_policy.policy_snapshot_records, '
+                             'afu9_policy.policy_documents, afu9_policy.policy_versions, '
+                             'afu9_policy.policy_activations, afu9_policy.policy_ledger, afu9_policy.policy_kpis, '
+                             'afu9_policy.verdict_audits, afu9_policy.noncompliant_verdicts, '
+                             'afu9_policy.policy_history, afu9_policy.policy_version_stats, '
+                             'afu9_policy.policy_ledger_rows'),
         ('reader', 'EXECUTE', 'FUNCTION afu9_policy.seal_policy_ledger(), afu9_policy.policy_ledger_digest()'),
-        -- Every column but those the database sets: created_at, ledger_seq, a run's snapshot.
-        ('writer', 'INSERT (id, workflow_id, status, input, output, context, started_at, completed_at, error, '
-                   'triggered_by, github_run_id, repository_id, updated_at, pause_metadata)', 'TABLE public.workflow_executions'),
-        ('writer', 'INSERT (id, execution_id, policy_snapshot_id, fingerprint_id, error_class, service, '
-                   'confidence_score, proposed_action, verdict_type, tokens, signals, playbook_id, metadata)',
-                   'TABLE public.verdicts'),
+        ('writer', 'INSERT (' || afu9_policy._application_columns('public.workflow_executions',
+                                     '{created_at,ledger_seq,policy_snapshot_id}') || ')', 'TABLE public.workflow_executions'),
+        ('writer', 'UPDATE (' || afu9_policy._application_columns('public.workflow_executions',
+                                     '{id,created_at}') || ')', 'TABLE public.workflow_executions'),
+        ('writer', 'INSERT (' || afu9_policy._application_columns('public.verdicts',
+                                     '{created_at,ledger_seq}') || ')', 'TABLE public.verdicts'),
+        -- The application's own snapshot-and-link, and the order of verdicts.
+        ('writer', 'INSERT', 'TABLE public.policy_snapshots'),
+        ('writer', 'USAGE', 'SEQUENCE afu9_policy.verdict_ledger_seq'),
         ('writer', 'EXECUTE', 'FUNCTION afu9_policy.generate_verdict(uuid, jsonb), '
-                              'afu9_policy.update_run_status(uuid, text, jsonb, text)'),
+                              'afu9_policy.update_run_status(uuid, text, jsonb, text), '
+                              'afu9_policy.store_policy_document(jsonb), '
+                              'afu9_policy._record_policy_snapshot(uuid, text, jsonb, timestamptz, jsonb, uuid)'),
         ('admin', 'EXECUTE', 'FUNCTION afu9_policy.publish_policy(text, jsonb, boolean, uuid), '
-                             'afu9_policy.activate_policy(text, uuid), afu9_policy.store_policy_document(jsonb)')
+                             'afu9_policy.activate_policy(text, uuid)')
       ) AS r(kind, privilege, object)
-     WHERE r.kind = ANY (_policy_rights.kinds);
-END;
+     WHERE r.kind = ANY (kinds)
+       -- The application's relations that this database does not have (yet: a restore).
+       AND r.privilege IS NOT NULL
+       AND (r.object NOT LIKE 'TABLE public.%' OR to_regclass(substr(r.object, 7)) IS NOT NULL)
+$$;
 COMMENT ON FUNCTION _policy_rights(text[]) IS
-    'Internal: the privileges of the kinds of rights given (reader, writer, admin), as GRANT clauses.';
+    'Internal: the privileges of the kinds of rights given (reader, writer, admin), as GRANT clauses, for the relations this database has.';
 
 -- Whoever installed the extension holds every right with grant option, in this database only.
 DO $$

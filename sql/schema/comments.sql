@@ -15,11 +15,6 @@ COMMENT ON FUNCTION validate_policy(jsonb) IS
     'Checks a policy document as publish_policy does: true, or 22023 naming the JSON path and the reason of the first problem.';
 
 -- Triggers and rules.
-COMMENT ON TRIGGER take_policy_snapshot ON public.workflow_executions IS 'Gives each inserted run its own snapshot of the active policy.';
-COMMENT ON TRIGGER guard_execution_update ON public.workflow_executions IS 'Keeps a run''s snapshot link and its updated_at.';
-COMMENT ON TRIGGER link_verdict_to_snapshot ON public.verdicts IS 'Fills in, or checks, a verdict''s snapshot: its run''s.';
-COMMENT ON TRIGGER verdicts_reject_update ON public.verdicts IS 'Verdicts are immutable.';
-COMMENT ON TRIGGER verdicts_reject_truncate ON public.verdicts IS 'Verdicts are immutable.';
 COMMENT ON TRIGGER policy_snapshot_records_reject_update ON policy_snapshot_records IS 'Snapshots are immutable.';
 COMMENT ON TRIGGER policy_snapshot_records_reject_truncate ON policy_snapshot_records IS 'Snapshots are immutable.';
 COMMENT ON TRIGGER policy_snapshot_records_guard_delete ON policy_snapshot_records IS 'No snapshot a verdict references is deleted, also when foreign keys are skipped.';
@@ -31,6 +26,3 @@ COMMENT ON TRIGGER policy_activations_reject_change ON policy_activations IS 'Th
 COMMENT ON TRIGGER policy_activations_reject_truncate ON policy_activations IS 'The activation history is append-only.';
 COMMENT ON TRIGGER policy_ledger_reject_change ON policy_ledger IS 'The ledger is append-only.';
 COMMENT ON TRIGGER policy_ledger_reject_truncate ON policy_ledger IS 'The ledger is append-only.';
-COMMENT ON RULE policy_snapshots_insert ON public.policy_snapshots IS 'A snapshot inserted directly: its document is stored once, by hash.';
-COMMENT ON RULE policy_snapshots_update ON public.policy_snapshots IS 'Snapshots are immutable (23001).';
-COMMENT ON RULE policy_snapshots_delete ON public.policy_snapshots IS 'Deletes the snapshot row; refused while a verdict references it.';

@@ -12,15 +12,20 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 BEGIN
+    -- Allowed: no change; NULL left by a deleted snapshot; a run without one linked to a
+    -- snapshot taken for it (the application's own snapshot-and-link).
     IF NEW.policy_snapshot_id IS DISTINCT FROM OLD.policy_snapshot_id
-       AND (NEW.policy_snapshot_id IS NOT NULL
-            OR EXISTS (SELECT 1 FROM afu9_policy.policy_snapshot_records WHERE id = OLD.policy_snapshot_id))
+       AND (CASE WHEN NEW.policy_snapshot_id IS NULL
+                 THEN EXISTS (SELECT 1 FROM afu9_policy.policy_snapshot_records WHERE id = OLD.policy_snapshot_id)
+                 ELSE OLD.policy_snapshot_id IS NOT NULL
+                      OR NOT EXISTS (SELECT 1 FROM afu9_policy.policy_snapshot_records
+                                      WHERE id = NEW.policy_snapshot_id AND execution_id = OLD.id) END)
     THEN
         RAISE EXCEPTION 'cannot change the policy snapshot of run % from % to %',
                         OLD.id, coalesce(OLD.policy_snapshot_id::text, 'NULL'),
                         coalesce(NEW.policy_snapshot_id::text, 'NULL')
             USING ERRCODE = 'restrict_violation',
-                  HINT = 'A run keeps the snapshot taken when it was inserted.';
+                  HINT = 'A run keeps the snapshot taken when it was inserted; a run without one may only be linked to a snapshot taken for it.';
     END IF;
     NEW.updated_at := now();
     RETURN NEW;
@@ -29,9 +34,4 @@ $$;
 COMMENT ON FUNCTION guard_execution_update() IS
     'BEFORE UPDATE trigger on workflow_executions: refuses to re-point a run at another snapshot and keeps updated_at.';
 
-CREATE OR REPLACE TRIGGER take_policy_snapshot BEFORE INSERT ON public.workflow_executions
-    FOR EACH ROW EXECUTE FUNCTION take_policy_snapshot();
-CREATE OR REPLACE TRIGGER guard_execution_update BEFORE UPDATE ON public.workflow_executions
-    FOR EACH ROW EXECUTE FUNCTION guard_execution_update();
-ALTER TABLE public.workflow_executions ENABLE ALWAYS TRIGGER take_policy_snapshot;
-ALTER TABLE public.workflow_executions ENABLE ALWAYS TRIGGER guard_execution_update;
+-- The triggers are put on the application's table by _govern_application_tables() (application.sql).

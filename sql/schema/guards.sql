@@ -43,8 +43,10 @@ BEGIN
       FROM pg_event_trigger_ddl_commands() c
       JOIN pg_namespace n ON n.oid = c.objid
      WHERE c.classid = 'pg_namespace'::regclass AND n.nspname <> 'public'
-       AND EXISTS (SELECT 1 FROM pg_class r JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = r.oid
-                    WHERE r.relnamespace = n.oid AND d.deptype = 'e'
+       -- The schema holds a table the extension governs: one with a trigger of the extension's.
+       AND EXISTS (SELECT 1 FROM pg_class r JOIN pg_trigger t ON t.tgrelid = r.oid
+                     JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = t.tgfoid AND d.deptype = 'e'
+                    WHERE r.relnamespace = n.oid
                       AND d.refclassid = 'pg_extension'::regclass
                       AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'afu9_policy'))
      LIMIT 1;

@@ -18,24 +18,56 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN pg_catalog.to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
 COMMENT ON FUNCTION ledger_time(timestamptz) IS 'A timestamp as canonical UTC text, for ledger hashes.';
 
--- Every chained row with the hash of its canonical content (a JSON array of its columns).
+-- Every chained row with the hash of its canonical content (a JSON array of its columns), of
+-- the chains given (all when NULL) and past a row_seq (sealing reads only what is new). A
+-- function: the extension may not depend on the application's verdicts table. Verdicts stored
+-- before the extension governed the table have no ledger_seq: they are chained first, at 0.
+CREATE OR REPLACE FUNCTION _policy_ledger_rows(chains text[], after_seq bigint)
+RETURNS TABLE (chain text, row_id text, row_seq bigint, content_hash bytea)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
+    SELECT 'policy_snapshots', r.id::text, r.ledger_seq,
+           sha256(convert_to(jsonb_build_array(r.id, r.version, encode(r.document_hash, 'hex'), ledger_time(r.created_at),
+                                               r.execution_id, r.created_by, r.metadata)::text, 'UTF8'))
+      FROM afu9_policy.policy_snapshot_records r
+     WHERE (chains IS NULL OR 'policy_snapshots' = ANY (chains)) AND r.ledger_seq > coalesce(after_seq, -1)
+    UNION ALL
+    SELECT 'policy_versions', v.id::text, v.ledger_seq,
+           sha256(convert_to(jsonb_build_array(v.id, v.version, v.repository_id, encode(v.document_hash, 'hex'),
+                                               ledger_time(v.published_at), v.published_by)::text, 'UTF8'))
+      FROM afu9_policy.policy_versions v
+     WHERE (chains IS NULL OR 'policy_versions' = ANY (chains)) AND v.ledger_seq > coalesce(after_seq, -1)
+    UNION ALL
+    SELECT 'verdicts', v.id::text, coalesce(v.ledger_seq, 0),
+           sha256(convert_to(jsonb_build_array(v.id, v.execution_id, v.policy_snapshot_id, v.fingerprint_id, v.error_class,
+                                               v.service, v.confidence_score, v.proposed_action, v.verdict_type, v.tokens,
+                                               v.signals, v.playbook_id, ledger_time(v.created_at), v.metadata)::text, 'UTF8'))
+      FROM ONLY public.verdicts v
+     WHERE (chains IS NULL OR 'verdicts' = ANY (chains)) AND coalesce(v.ledger_seq, 0) > coalesce(after_seq, -1)
+$$;
+COMMENT ON FUNCTION _policy_ledger_rows(text[], bigint) IS
+    'Internal: the rows of the chains given (all when NULL) with a row_seq above after_seq (all when NULL), with the SHA-256 of their canonical content as it is now.';
+
 CREATE OR REPLACE VIEW policy_ledger_rows AS
-SELECT 'policy_snapshots' AS chain, r.id::text AS row_id, r.ledger_seq AS row_seq,
-       sha256(convert_to(jsonb_build_array(r.id, r.version, encode(r.document_hash, 'hex'), ledger_time(r.created_at),
-                                           r.execution_id, r.created_by, r.metadata)::text, 'UTF8')) AS content_hash
-  FROM policy_snapshot_records r
-UNION ALL
-SELECT 'policy_versions', v.id::text, v.ledger_seq,
-       sha256(convert_to(jsonb_build_array(v.id, v.version, v.repository_id, encode(v.document_hash, 'hex'),
-                                           ledger_time(v.published_at), v.published_by)::text, 'UTF8'))
-  FROM policy_versions v
-UNION ALL
-SELECT 'verdicts', v.id::text, v.ledger_seq,
-       sha256(convert_to(jsonb_build_array(v.id, v.execution_id, v.policy_snapshot_id, v.fingerprint_id, v.error_class,
-                                           v.service, v.confidence_score, v.proposed_action, v.verdict_type, v.tokens,
-                                           v.signals, v.playbook_id, ledger_time(v.created_at), v.metadata)::text, 'UTF8'))
-  FROM public.verdicts v;
+SELECT * FROM _policy_ledger_rows(NULL, NULL);
 COMMENT ON VIEW policy_ledger_rows IS 'Every row the ledger chains, with the SHA-256 of its canonical content as it is now.';
+
+-- Sealing runs as the extension's owner and reads the application's verdicts: only from a plain
+-- table, which runs no code of its owner's when read (a view or foreign table would).
+CREATE OR REPLACE FUNCTION _check_plain_table(name text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
+BEGIN
+    IF (SELECT relkind FROM pg_class WHERE oid = to_regclass(name)) IS DISTINCT FROM 'r' THEN
+        RAISE EXCEPTION 'afu9_policy cannot read %: it is not a plain table', name
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'The extension governs the application''s tables; a view or foreign table in their place is refused.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _check_plain_table(text) IS 'Internal: 42809 unless the relation named is a plain table.';
 
 CREATE OR REPLACE FUNCTION seal_policy_ledger() RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER
@@ -58,13 +90,14 @@ BEGIN
             USING ERRCODE = 'lock_not_available',
                   HINT = 'That transaction holds the seal until it commits or rolls back (pg_locks shows it on policy_ledger); try again after.';
     END;
+    PERFORM afu9_policy._check_plain_table('public.verdicts');
     FOREACH c IN ARRAY ARRAY['policy_snapshots', 'policy_versions', 'verdicts'] LOOP
         SELECT position, row_seq, chain_hash INTO tip
           FROM afu9_policy.policy_ledger WHERE chain = c ORDER BY position DESC LIMIT 1;
         FOR pending IN
-            SELECT row_id, row_seq, content_hash FROM afu9_policy.policy_ledger_rows
-             WHERE chain = c AND row_seq > coalesce(tip.row_seq, 0)
-             ORDER BY row_seq
+            SELECT r.row_id, r.row_seq, r.content_hash
+              FROM afu9_policy._policy_ledger_rows(ARRAY[c], CASE WHEN tip.position IS NULL THEN NULL ELSE tip.row_seq END) r
+             ORDER BY r.row_seq, r.row_id
         LOOP
             tip.position := coalesce(tip.position, 0) + 1;
             tip.row_seq := pending.row_seq;

@@ -202,16 +202,22 @@ $$;
 COMMENT ON FUNCTION replay_verdicts(text, interval, uuid) IS
     'What a published version would decide on the signals of every verdict stored within the interval, beside what was decided, and whether they diverge (class, score or action). Signals that cannot be replayed give NULLs and count as diverging.';
 
-CREATE OR REPLACE VIEW policy_version_stats AS
+-- A function under the view: the extension may not depend on the application's tables.
+CREATE OR REPLACE FUNCTION _policy_version_stats()
+RETURNS TABLE (policy_version text, runs bigint, failed_runs bigint, verdicts bigint, verdicts_by_class jsonb,
+               avg_confidence numeric)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
 WITH runs AS (
     SELECT r.version, count(*) AS runs, count(*) FILTER (WHERE e.status = 'failed') AS failed_runs
       FROM public.workflow_executions e
-      JOIN policy_snapshot_records r ON r.id = e.policy_snapshot_id
+      JOIN afu9_policy.policy_snapshot_records r ON r.id = e.policy_snapshot_id
      GROUP BY r.version
 ), per_class AS (
     SELECT r.version, v.error_class, count(*) AS verdicts, sum(v.confidence_score) AS score_sum
       FROM public.verdicts v
-      JOIN policy_snapshot_records r ON r.id = v.policy_snapshot_id
+      JOIN afu9_policy.policy_snapshot_records r ON r.id = v.policy_snapshot_id
      GROUP BY r.version, v.error_class
 ), judged AS (
     SELECT version, sum(verdicts) AS verdicts, jsonb_object_agg(error_class, verdicts) AS verdicts_by_class,
@@ -225,6 +231,12 @@ SELECT version AS policy_version,
        coalesce(judged.verdicts_by_class, '{}'::jsonb) AS verdicts_by_class,
        judged.avg_confidence
   FROM runs FULL JOIN judged USING (version)
- ORDER BY policy_version_key(version);
+ ORDER BY afu9_policy.policy_version_key(version)
+$$;
+COMMENT ON FUNCTION _policy_version_stats() IS 'Internal: the rows of policy_version_stats.';
+
+CREATE OR REPLACE VIEW policy_version_stats AS
+SELECT * FROM _policy_version_stats();
+
 COMMENT ON VIEW policy_version_stats IS
     'Per snapshotted policy version: runs, failed runs, verdicts, verdicts per class, average confidence.';

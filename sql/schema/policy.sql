@@ -29,8 +29,10 @@ ALTER TABLE policy_activations ENABLE ALWAYS TRIGGER policy_activations_reject_c
 ALTER TABLE policy_activations ENABLE ALWAYS TRIGGER policy_activations_reject_truncate;
 
 -- Stores a policy document unless the same content is stored already; returns its hash.
+-- As the extension: documents are content-addressed and immutable, so storing one is harmless,
+-- and writers store them through the application's own policy_snapshots INSERTs.
 CREATE OR REPLACE FUNCTION store_policy_document(policies jsonb) RETURNS bytea
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 DECLARE

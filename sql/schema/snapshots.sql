@@ -10,7 +10,9 @@ RETURN pg_catalog.jsonb_build_object('execution_id', execution_id,
 COMMENT ON FUNCTION snapshot_metadata(uuid, text, timestamptz) IS
     'The metadata of a snapshot taken by the trigger: execution_id, created_by, created_at.';
 
-CREATE OR REPLACE VIEW public.policy_snapshots AS
+-- Every snapshot with its complete policy: what the application's public.policy_snapshots
+-- (a view over this one on a fresh database) and the extension's own code read.
+CREATE OR REPLACE VIEW policy_snapshots AS
 SELECT r.id,
        r.version,
        d.body AS policies,
@@ -19,34 +21,19 @@ SELECT r.id,
        r.document_hash AS policy_hash
   FROM policy_snapshot_records r
   LEFT JOIN policy_documents d ON d.hash = r.document_hash;
-COMMENT ON VIEW public.policy_snapshots IS
-    'Immutable policy snapshots, one per run, each with the complete policy that applied. UPDATE is rejected (SQLSTATE 23001); INSERT stores a snapshot (a migration) with its document stored once; DELETE fails while a verdict references the snapshot.';
-COMMENT ON COLUMN public.policy_snapshots.id IS 'Snapshot id.';
-COMMENT ON COLUMN public.policy_snapshots.version IS 'Policy version (vMAJOR.MINOR.PATCH).';
-COMMENT ON COLUMN public.policy_snapshots.policies IS 'The complete policy that applied: every rule, pattern and playbook.';
-COMMENT ON COLUMN public.policy_snapshots.created_at IS 'When the snapshot was taken.';
-COMMENT ON COLUMN public.policy_snapshots.metadata IS 'Creation context: execution_id, created_by, created_at (or the metadata given on a direct insert).';
-COMMENT ON COLUMN public.policy_snapshots.policy_hash IS 'SHA-256 of the policy document as it was snapshotted.';
+COMMENT ON VIEW policy_snapshots IS
+    'Every policy snapshot (taken for a run, inserted directly, or adopted from AFU-9), each with the complete policy that applied.';
+COMMENT ON COLUMN policy_snapshots.id IS 'Snapshot id.';
+COMMENT ON COLUMN policy_snapshots.version IS 'Policy version (vMAJOR.MINOR.PATCH).';
+COMMENT ON COLUMN policy_snapshots.policies IS 'The complete policy that applied: every rule, pattern and playbook.';
+COMMENT ON COLUMN policy_snapshots.created_at IS 'When the snapshot was taken.';
+COMMENT ON COLUMN policy_snapshots.metadata IS 'Creation context: execution_id, created_by, created_at (or the metadata given on a direct insert).';
+COMMENT ON COLUMN policy_snapshots.policy_hash IS 'SHA-256 of the policy document as it was snapshotted.';
 
--- Rules, not INSTEAD OF triggers: with session_replication_role = replica a view trigger
--- is skipped silently (the statement "succeeds" doing nothing), a skipped rule leaves the
--- view not updatable, so PostgreSQL refuses the statement.
-CREATE OR REPLACE RULE policy_snapshots_insert AS ON INSERT TO public.policy_snapshots DO INSTEAD
-    INSERT INTO policy_snapshot_records (id, version, document_hash, created_at, metadata)
-    VALUES (coalesce(NEW.id, gen_random_uuid()), NEW.version, store_policy_document(NEW.policies),
-            coalesce(NEW.created_at, now()), NEW.metadata)
-    RETURNING id, version, policy_document(document_hash), created_at,
-              coalesce(metadata, snapshot_metadata(execution_id, created_by, created_at)), document_hash;
-CREATE OR REPLACE RULE policy_snapshots_update AS ON UPDATE TO public.policy_snapshots DO INSTEAD
-    SELECT raise_immutable('UPDATE', 'policy_snapshots', 'policy snapshots');
--- The guard on policy_snapshot_records and the foreign keys decide.
-CREATE OR REPLACE RULE policy_snapshots_delete AS ON DELETE TO public.policy_snapshots DO INSTEAD
-    DELETE FROM policy_snapshot_records WHERE id = OLD.id
-    RETURNING id, version, policy_document(document_hash), created_at,
-              coalesce(metadata, snapshot_metadata(execution_id, created_by, created_at)), document_hash;
-
+-- An update that changes nothing passes: public.policy_snapshots' INSERT rule returns a run's
+-- own snapshot that way.
 CREATE OR REPLACE TRIGGER policy_snapshot_records_reject_update BEFORE UPDATE ON policy_snapshot_records
-    FOR EACH ROW EXECUTE FUNCTION reject_change('policy snapshots');
+    FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION reject_change('policy snapshots');
 CREATE OR REPLACE TRIGGER policy_snapshot_records_reject_truncate BEFORE TRUNCATE ON policy_snapshot_records
     FOR EACH STATEMENT EXECUTE FUNCTION reject_change('policy snapshots');
 ALTER TABLE policy_snapshot_records ENABLE ALWAYS TRIGGER policy_snapshot_records_reject_update;

@@ -1,5 +1,5 @@
--- The stored data, in one place: the extension's policy store, snapshot records and ledger
--- (schema afu9_policy), and the application's runs and verdicts (schema public). Code that
+-- The extension's stored data, in one place: policy store, snapshot records and ledger (schema
+-- afu9_policy). The application's runs and verdicts are its own (application.sql). Code that
 -- reads and guards them is in the other files; `ALTER EXTENSION UPDATE` replaces that code
 -- and leaves these tables to the upgrade script's own statements.
 
@@ -88,98 +88,25 @@ COMMENT ON COLUMN policy_snapshot_records.metadata IS 'Metadata given when the s
 -- For policy_kpis: the snapshots of one document within a window.
 CREATE INDEX policy_snapshot_records_document_idx ON policy_snapshot_records (document_hash, created_at);
 
-CREATE TABLE public.workflow_executions (
-    id                 uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    workflow_id        text,
-    status             text NOT NULL DEFAULT 'pending'
-                       CONSTRAINT workflow_executions_status_check
-                       CHECK (status IN ('pending', 'running', 'paused', 'completed', 'failed', 'cancelled')),
-    input              jsonb,
-    output             jsonb,
-    context            jsonb,
-    started_at         timestamptz NOT NULL DEFAULT now(),
-    completed_at       timestamptz,
-    error              text,
-    triggered_by       text,
-    github_run_id      text,
-    repository_id      uuid,
-    created_at         timestamptz NOT NULL DEFAULT now(),
-    updated_at         timestamptz NOT NULL DEFAULT now(),
-    policy_snapshot_id uuid REFERENCES policy_snapshot_records (id) ON DELETE SET NULL,
-    pause_metadata     jsonb
+-- Insertion order of the application's verdicts, which the ledger chains in (the column's
+-- default on public.verdicts; a sequence of the extension's, so that it is dumped with it).
+CREATE SEQUENCE verdict_ledger_seq;
+COMMENT ON SEQUENCE verdict_ledger_seq IS 'Insertion order of verdicts (public.verdicts.ledger_seq), which the ledger chains in.';
+
+-- What generate_verdict() and update_run_status() return: the AFU-9 design's verdict and run,
+-- whatever columns the application's own tables have besides.
+CREATE TYPE verdict AS (
+    id uuid, execution_id uuid, policy_snapshot_id uuid, fingerprint_id text, error_class text, service text,
+    confidence_score integer, proposed_action text, verdict_type text, tokens text[], signals jsonb,
+    playbook_id text, created_at timestamptz, metadata jsonb, ledger_seq bigint
 );
-COMMENT ON TABLE public.workflow_executions IS
-    'AFU-9 workflow runs. Each inserted run is given its own snapshot of the active policy by the take_policy_snapshot trigger, in the same statement.';
-COMMENT ON COLUMN public.workflow_executions.id IS 'Run id.';
-COMMENT ON COLUMN public.workflow_executions.workflow_id IS 'The workflow this run executes.';
-COMMENT ON COLUMN public.workflow_executions.status IS 'pending, running, paused, completed, failed or cancelled.';
-COMMENT ON COLUMN public.workflow_executions.input IS 'Input of the run.';
-COMMENT ON COLUMN public.workflow_executions.output IS 'Output of the run.';
-COMMENT ON COLUMN public.workflow_executions.context IS 'Execution context.';
-COMMENT ON COLUMN public.workflow_executions.started_at IS 'When the run started.';
-COMMENT ON COLUMN public.workflow_executions.completed_at IS 'When the run completed or failed.';
-COMMENT ON COLUMN public.workflow_executions.error IS 'Error message of a failed run.';
-COMMENT ON COLUMN public.workflow_executions.triggered_by IS 'Who or what started the run.';
-COMMENT ON COLUMN public.workflow_executions.github_run_id IS 'GitHub Actions run id, when there is one.';
-COMMENT ON COLUMN public.workflow_executions.repository_id IS 'Repository the run belongs to.';
-COMMENT ON COLUMN public.workflow_executions.created_at IS 'When the row was inserted.';
-COMMENT ON COLUMN public.workflow_executions.updated_at IS 'When the row was last updated (kept by a trigger).';
-COMMENT ON COLUMN public.workflow_executions.pause_metadata IS
-    'Why and by whom a run was paused, resumed or aborted, as AFU-9 records it (pausedAt, pausedBy, reason, abortMetadata, resumedAt).';
-COMMENT ON COLUMN public.workflow_executions.policy_snapshot_id IS
-    'The policy snapshot taken for this run at insert; set by the database, never changed afterwards (NULL only if the snapshot was deleted or could not be taken in warn mode).';
-
--- Unique: one snapshot belongs to one run.
-CREATE UNIQUE INDEX idx_executions_policy_snapshot_id ON public.workflow_executions (policy_snapshot_id);
-CREATE INDEX idx_executions_created_at ON public.workflow_executions (created_at);
--- Runs without a snapshot are few (warn mode, deleted snapshots): policy_kpis counts them here.
-CREATE INDEX idx_executions_without_snapshot ON public.workflow_executions (created_at) WHERE policy_snapshot_id IS NULL;
-
-CREATE TABLE public.verdicts (
-    id                 uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    execution_id       uuid NOT NULL REFERENCES public.workflow_executions (id) ON DELETE CASCADE,
-    policy_snapshot_id uuid REFERENCES policy_snapshot_records (id) ON DELETE RESTRICT,
-    fingerprint_id     text NOT NULL,
-    error_class        text NOT NULL,
-    service            text NOT NULL,
-    confidence_score   integer NOT NULL
-                       CONSTRAINT verdicts_confidence_score_check CHECK (confidence_score BETWEEN 0 AND 100),
-    proposed_action    text NOT NULL
-                       CONSTRAINT verdicts_proposed_action_check
-                       CHECK (proposed_action IN ('WAIT_AND_RETRY', 'OPEN_ISSUE', 'HUMAN_REQUIRED')),
-    verdict_type       text NOT NULL DEFAULT 'PENDING'
-                       CONSTRAINT verdicts_verdict_type_check
-                       CHECK (verdict_type IN ('APPROVED', 'REJECTED', 'DEFERRED', 'ESCALATED', 'WARNING', 'BLOCKED', 'PENDING')),
-    tokens             text[] NOT NULL DEFAULT '{}',
-    signals            jsonb NOT NULL DEFAULT '[]',
-    playbook_id        text,
-    created_at         timestamptz NOT NULL DEFAULT now(),
-    metadata           jsonb DEFAULT '{}',
-    ledger_seq         bigint NOT NULL GENERATED ALWAYS AS IDENTITY
+COMMENT ON TYPE verdict IS 'A verdict as the AFU-9 design has it (the columns of public.verdicts that the extension reads).';
+CREATE TYPE run AS (
+    id uuid, workflow_id text, status text, input jsonb, output jsonb, context jsonb, started_at timestamptz,
+    completed_at timestamptz, error text, triggered_by text, github_run_id text, repository_id uuid,
+    created_at timestamptz, updated_at timestamptz, policy_snapshot_id uuid, pause_metadata jsonb
 );
-COMMENT ON TABLE public.verdicts IS
-    'Verdicts on failed runs, each linked to its run''s policy snapshot (filled in when omitted, checked when given). Immutable: UPDATE and TRUNCATE are rejected.';
-COMMENT ON COLUMN public.verdicts.id IS 'Verdict id.';
-COMMENT ON COLUMN public.verdicts.execution_id IS 'The run judged (deleting the run deletes its verdicts).';
-COMMENT ON COLUMN public.verdicts.policy_snapshot_id IS 'The run''s policy snapshot; a snapshot referenced here cannot be deleted.';
-COMMENT ON COLUMN public.verdicts.fingerprint_id IS 'Fingerprint of the failure (32 hex digits of SHA-256).';
-COMMENT ON COLUMN public.verdicts.error_class IS 'Error class, such as CFN_ROLLBACK_LOCK or UNKNOWN.';
-COMMENT ON COLUMN public.verdicts.service IS 'Service the failure belongs to.';
-COMMENT ON COLUMN public.verdicts.confidence_score IS 'Confidence, 0..100.';
-COMMENT ON COLUMN public.verdicts.proposed_action IS 'WAIT_AND_RETRY, OPEN_ISSUE or HUMAN_REQUIRED.';
-COMMENT ON COLUMN public.verdicts.verdict_type IS 'APPROVED, REJECTED, DEFERRED, ESCALATED, WARNING, BLOCKED or PENDING.';
-COMMENT ON COLUMN public.verdicts.tokens IS 'Descriptive tokens of the failure.';
-COMMENT ON COLUMN public.verdicts.signals IS 'The failure signals the verdict was computed from.';
-COMMENT ON COLUMN public.verdicts.playbook_id IS 'Playbook proposed.';
-COMMENT ON COLUMN public.verdicts.created_at IS 'When the verdict was stored.';
-COMMENT ON COLUMN public.verdicts.metadata IS 'Free-form metadata; AFU-9 may store NULL.';
-COMMENT ON COLUMN public.verdicts.ledger_seq IS 'Insertion order, which the tamper-evident ledger chains in.';
-
-CREATE INDEX idx_verdicts_execution_id ON public.verdicts (execution_id);
-CREATE INDEX idx_verdicts_policy_snapshot_id ON public.verdicts (policy_snapshot_id);
-CREATE INDEX idx_verdicts_created_at ON public.verdicts (created_at);
-CREATE INDEX idx_verdicts_without_snapshot ON public.verdicts (created_at) WHERE policy_snapshot_id IS NULL;
-CREATE INDEX idx_verdicts_fingerprint_id ON public.verdicts (fingerprint_id);
+COMMENT ON TYPE run IS 'A workflow run as the AFU-9 design has it (the columns of public.workflow_executions that the extension reads).';
 
 CREATE TABLE policy_ledger (
     chain        text NOT NULL,

@@ -1,14 +1,14 @@
 -- The verdict engine: verdicts computed inside PostgreSQL from the run's own snapshot,
 -- audited by replaying them, and reported.
 
-CREATE OR REPLACE FUNCTION generate_verdict(execution_id uuid, signals jsonb) RETURNS public.verdicts
+CREATE OR REPLACE FUNCTION generate_verdict(execution_id uuid, signals jsonb) RETURNS afu9_policy.verdict
 LANGUAGE plpgsql
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 DECLARE
     run record;
     c record;
-    stored public.verdicts;
+    stored afu9_policy.verdict;
 BEGIN
     -- Two key lookups and the document by hash: through the policy_snapshots view the planner
     -- builds a hash table of policy_documents on every call.
@@ -29,20 +29,23 @@ BEGIN
     END IF;
     -- The run's snapshot decides, not the policy active now.
     SELECT * INTO c FROM afu9_policy.classify_failure(signals, run.policies);
-    INSERT INTO public.verdicts
+    INSERT INTO public.verdicts AS v
         (execution_id, policy_snapshot_id, fingerprint_id, error_class, service, confidence_score,
          proposed_action, verdict_type, tokens, signals, playbook_id, metadata)
     VALUES (run.id, run.policy_snapshot_id, c.fingerprint_id, c.error_class, c.service, c.confidence_score,
             c.proposed_action, c.verdict_type, c.tokens, signals, c.playbook_id,
             jsonb_build_object('policy_version', run.version, 'generated_by', 'generate_verdict'))
-    RETURNING * INTO stored;
+    RETURNING v.id, v.execution_id, v.policy_snapshot_id, v.fingerprint_id, v.error_class, v.service,
+              v.confidence_score, v.proposed_action, v.verdict_type, v.tokens, v.signals, v.playbook_id,
+              v.created_at, v.metadata, v.ledger_seq
+         INTO stored;
     RETURN stored;
 END
 $$;
 COMMENT ON FUNCTION generate_verdict(uuid, jsonb) IS
     'Classifies a failed run''s signals with the run''s own policy snapshot, stores the verdict linked to that snapshot and returns it. 23503 for an unknown run; 22023 for a run without a snapshot or malformed signals; nothing is stored on error.';
 
-CREATE OR REPLACE FUNCTION audit_verdict(v public.verdicts, s public.policy_snapshots,
+CREATE OR REPLACE FUNCTION audit_verdict(v afu9_policy.verdict, s afu9_policy.policy_snapshots,
                               OUT compliant boolean, OUT policy_version text, OUT issues text[])
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, afu9_policy, pg_temp
@@ -66,48 +69,81 @@ AS $$
               WHERE e.id = v.execution_id
                 AND e.policy_snapshot_id IS DISTINCT FROM v.policy_snapshot_id)
         ], NULL)
-        || afu9_policy.verdict_replay_issues(v.signals, s.policies, v.error_class, v.confidence_score,
-                                             v.proposed_action, v.fingerprint_id) AS issues
+        -- AFU-9's own documents (playbooks as plain strings) never decided a verdict: AFU-9
+        -- classified with rules of its code. Those verdicts get the five checks, not a replay.
+        || CASE WHEN jsonb_typeof(s.policies->'playbooks'->v.error_class) = 'string' THEN '{}'::text[]
+                ELSE afu9_policy.verdict_replay_issues(v.signals, s.policies, v.error_class, v.confidence_score,
+                                                       v.proposed_action, v.fingerprint_id) END AS issues
     )
     SELECT cardinality(issues) = 0, s.version, issues FROM found
 $$;
-COMMENT ON FUNCTION audit_verdict(public.verdicts, public.policy_snapshots) IS
+COMMENT ON FUNCTION audit_verdict(afu9_policy.verdict, afu9_policy.policy_snapshots) IS
     'Audits a verdict against a snapshot: the five AFU-9 checks, that the snapshot is the run''s, and a replay of the classification under the snapshot. compliant when issues is empty.';
+
+-- The same for rows of the application's own tables (SELECT audit_verdict(v, s) FROM verdicts
+-- v JOIN policy_snapshots s ...), whatever columns they have besides the design's.
+CREATE OR REPLACE FUNCTION audit_verdict(v record, s record,
+                              OUT compliant boolean, OUT policy_version text, OUT issues text[])
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
+BEGIN
+    SELECT a.compliant, a.policy_version, a.issues INTO compliant, policy_version, issues
+      FROM afu9_policy.audit_verdict(jsonb_populate_record(NULL::afu9_policy.verdict, to_jsonb(v)),
+                                     jsonb_populate_record(NULL::afu9_policy.policy_snapshots, to_jsonb(s))) a;
+END
+$$;
+COMMENT ON FUNCTION audit_verdict(record, record) IS
+    'audit_verdict(verdict, snapshot) for a row of public.verdicts and a row of policy_snapshots (the application''s, or the extension''s).';
+
+-- The audit of stored verdicts, within a window or of one. A function, not a view over
+-- public.verdicts: the extension may not depend on the application's tables (a restore creates
+-- the extension before them).
+CREATE OR REPLACE FUNCTION _verdict_audits(since interval, only_verdict uuid DEFAULT NULL)
+RETURNS TABLE (verdict_id uuid, execution_id uuid, created_at timestamptz, error_class text,
+               compliant boolean, policy_version text, issues text[])
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
+    SELECT v.id, v.execution_id, v.created_at, v.error_class, a.compliant, a.policy_version, a.issues
+      FROM public.verdicts v
+      LEFT JOIN afu9_policy.policy_snapshots s ON s.id = v.policy_snapshot_id
+     CROSS JOIN LATERAL afu9_policy.audit_verdict(
+               ROW(v.id, v.execution_id, v.policy_snapshot_id, v.fingerprint_id, v.error_class, v.service,
+                   v.confidence_score, v.proposed_action, v.verdict_type, v.tokens, v.signals, v.playbook_id,
+                   v.created_at, v.metadata, v.ledger_seq)::afu9_policy.verdict, s) a
+     WHERE (since IS NULL OR v.created_at > now() - since)
+       AND (only_verdict IS NULL OR v.id = only_verdict)
+$$;
+COMMENT ON FUNCTION _verdict_audits(interval, uuid) IS
+    'Internal: audit_verdict() of every verdict stored within the interval (all when NULL), or of one.';
 
 CREATE OR REPLACE FUNCTION audit_verdict(verdict_id uuid,
                               OUT compliant boolean, OUT policy_version text, OUT issues text[])
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
-DECLARE
-    v public.verdicts;
-    s public.policy_snapshots;
 BEGIN
-    SELECT * INTO v FROM public.verdicts WHERE id = verdict_id;
+    SELECT a.compliant, a.policy_version, a.issues INTO compliant, policy_version, issues
+      FROM afu9_policy._verdict_audits(NULL, verdict_id) a;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'cannot audit verdict %: no such verdict', verdict_id
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    SELECT * INTO s FROM public.policy_snapshots WHERE id = v.policy_snapshot_id;
-    SELECT a.compliant, a.policy_version, a.issues INTO compliant, policy_version, issues
-      FROM afu9_policy.audit_verdict(v, s) a;
 END
 $$;
 COMMENT ON FUNCTION audit_verdict(uuid) IS 'audit_verdict(verdict, its snapshot) for a stored verdict; 22023 when there is no such verdict.';
 
 CREATE OR REPLACE VIEW verdict_audits AS
-SELECT v.id AS verdict_id, v.execution_id, v.created_at, v.error_class, a.compliant, a.policy_version, a.issues
-  FROM public.verdicts v
-  LEFT JOIN public.policy_snapshots s ON s.id = v.policy_snapshot_id
- CROSS JOIN LATERAL audit_verdict(v, s) a;
-COMMENT ON VIEW verdict_audits IS 'Every stored verdict with its audit result.';
+SELECT * FROM _verdict_audits(NULL);
+COMMENT ON VIEW verdict_audits IS 'Every stored verdict with its audit result (audit_verdict against its own snapshot).';
 
 CREATE OR REPLACE FUNCTION audit_verdicts(since interval DEFAULT interval '7 days')
 RETURNS SETOF verdict_audits
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
-    SELECT * FROM afu9_policy.verdict_audits WHERE created_at > now() - since ORDER BY created_at, verdict_id
+    SELECT * FROM afu9_policy._verdict_audits(since) ORDER BY created_at, verdict_id
 $$;
 COMMENT ON FUNCTION audit_verdicts(interval) IS 'Every verdict stored within the interval, with its audit result.';
 
@@ -115,19 +151,7 @@ CREATE OR REPLACE VIEW noncompliant_verdicts AS
 SELECT * FROM verdict_audits WHERE NOT compliant;
 COMMENT ON VIEW noncompliant_verdicts IS 'Verdicts whose audit found issues, with the issues.';
 
-CREATE OR REPLACE VIEW verdict_statistics AS
-SELECT error_class,
-       service,
-       count(*) AS verdicts,
-       round(avg(confidence_score), 2) AS avg_confidence,
-       min(confidence_score) AS min_confidence,
-       max(confidence_score) AS max_confidence,
-       mode() WITHIN GROUP (ORDER BY proposed_action) AS most_common_action,
-       count(DISTINCT execution_id) AS affected_executions
-  FROM public.verdicts
- GROUP BY error_class, service;
-COMMENT ON VIEW verdict_statistics IS
-    'Per error class and service: verdicts, average/min/max confidence, most common proposed action (ties: alphabetical first), affected runs.';
+-- verdict_statistics is the application's (application.sql).
 
 -- JavaScript's Math.round on a double: the consistency score must round as AFU-9 did.
 CREATE OR REPLACE FUNCTION round_half_up(x double precision) RETURNS double precision

@@ -8,6 +8,11 @@ AS $$
 DECLARE
     run_snapshot uuid;
 BEGIN
+    -- AFU-9's verdicts table allows it; a new verdict must say which run it judges.
+    IF NEW.execution_id IS NULL THEN
+        RAISE EXCEPTION 'a verdict must name its run: execution_id is NULL'
+            USING ERRCODE = 'not_null_violation';
+    END IF;
     SELECT policy_snapshot_id INTO run_snapshot
       FROM public.workflow_executions WHERE id = NEW.execution_id;
     IF NOT FOUND THEN
@@ -44,12 +49,4 @@ $$;
 COMMENT ON FUNCTION link_verdict_to_snapshot() IS
     'BEFORE INSERT trigger on verdicts: fills in the run''s policy snapshot, refuses a different one.';
 
-CREATE OR REPLACE TRIGGER link_verdict_to_snapshot BEFORE INSERT ON public.verdicts
-    FOR EACH ROW EXECUTE FUNCTION link_verdict_to_snapshot();
-CREATE OR REPLACE TRIGGER verdicts_reject_update BEFORE UPDATE ON public.verdicts
-    FOR EACH ROW EXECUTE FUNCTION reject_change('verdicts');
-CREATE OR REPLACE TRIGGER verdicts_reject_truncate BEFORE TRUNCATE ON public.verdicts
-    FOR EACH STATEMENT EXECUTE FUNCTION reject_change('verdicts');
-ALTER TABLE public.verdicts ENABLE ALWAYS TRIGGER link_verdict_to_snapshot;
-ALTER TABLE public.verdicts ENABLE ALWAYS TRIGGER verdicts_reject_update;
-ALTER TABLE public.verdicts ENABLE ALWAYS TRIGGER verdicts_reject_truncate;
+-- The triggers are put on the application's table by _govern_application_tables() (application.sql).

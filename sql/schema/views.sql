@@ -1,29 +1,6 @@
 -- Reading runs and verdicts with their policy, and the auditability KPIs.
 
-CREATE OR REPLACE VIEW executions_with_policy AS
-SELECT e.*,
-       r.version    AS policy_version,
-       d.body       AS policy_definition,
-       r.created_at AS policy_created_at
-  FROM public.workflow_executions e
-  LEFT JOIN policy_snapshot_records r ON r.id = e.policy_snapshot_id
-  LEFT JOIN policy_documents d ON d.hash = r.document_hash;
-COMMENT ON VIEW executions_with_policy IS
-    'Every run with the version, full definition and time of its policy snapshot.';
-
-CREATE OR REPLACE VIEW verdicts_with_policy AS
-SELECT v.*,
-       r.version             AS policy_version,
-       d.body                AS policy_definition,
-       r.created_at          AS policy_created_at,
-       e.status              AS execution_status,
-       e.policy_snapshot_id  AS execution_policy_snapshot_id
-  FROM public.verdicts v
-  LEFT JOIN policy_snapshot_records r ON r.id = v.policy_snapshot_id
-  LEFT JOIN policy_documents d ON d.hash = r.document_hash
-  LEFT JOIN public.workflow_executions e ON e.id = v.execution_id;
-COMMENT ON VIEW verdicts_with_policy IS
-    'Every verdict with the version, full definition and time of its policy snapshot, and its run''s status and snapshot.';
+-- executions_with_policy and verdicts_with_policy are the application's (application.sql).
 
 CREATE OR REPLACE FUNCTION policy_kpis(since interval)
 RETURNS TABLE (executions bigint,
@@ -88,13 +65,13 @@ SELECT * FROM policy_kpis(interval '7 days');
 COMMENT ON VIEW policy_kpis IS 'policy_kpis(interval) over the last 7 days: one row.';
 
 CREATE OR REPLACE FUNCTION get_policy_snapshot_for_execution(execution_id uuid)
-RETURNS public.policy_snapshots
+RETURNS afu9_policy.policy_snapshots
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
     SELECT s.*
       FROM public.workflow_executions e
-      JOIN public.policy_snapshots s ON s.id = e.policy_snapshot_id
+      JOIN afu9_policy.policy_snapshots s ON s.id = e.policy_snapshot_id
      WHERE e.id = get_policy_snapshot_for_execution.execution_id
 $$;
 COMMENT ON FUNCTION get_policy_snapshot_for_execution(uuid) IS

@@ -4,6 +4,8 @@
 \set SHOW_CONTEXT never
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS afu9_policy CASCADE;
+-- The runs and verdicts are the application's: they outlive the extension.
+DROP TABLE IF EXISTS verdicts, workflow_executions CASCADE;
 DROP OWNED BY afu9_test_owner, afu9_test_writer, afu9_test_auditor;
 DROP ROLE IF EXISTS afu9_test_owner;
 DROP ROLE IF EXISTS afu9_test_writer;
@@ -15,15 +17,20 @@ CREATE ROLE afu9_test_auditor NOSUPERUSER;
 SELECT format('GRANT CREATE ON DATABASE %I TO afu9_test_owner', current_database()) \gexec
 GRANT CREATE ON SCHEMA public TO afu9_test_owner;
 
--- The application's owner role installs it; the tables belong to the bootstrap superuser.
+-- The application's owner role installs it; the extension's tables belong to the bootstrap
+-- superuser, the application's runs and verdicts (and the design's views) to the installer.
 SET ROLE afu9_test_owner;
 CREATE EXTENSION afu9_policy;
 SELECT c.relname, pg_get_userbyid(c.relowner) = (SELECT rolname FROM pg_roles WHERE oid = 10) AS owned_by_bootstrap_superuser
   FROM pg_class c JOIN pg_depend d ON d.objid = c.oid AND d.deptype = 'e'
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'afu9_policy') AND c.relkind = 'r'
  ORDER BY 1;
--- Only these run as the extension's owner; all but update_run_status touch nothing but the
--- extension's own tables (the snapshot trigger writes the snapshot store).
+SELECT c.oid::regclass AS application_relation, pg_get_userbyid(c.relowner) AS owner,
+       EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e') AS extension_member
+  FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'v')
+ ORDER BY c.relname;
+-- Only these run as the extension's owner; none reads or writes the application's tables
+-- (the snapshot trigger writes the snapshot store; sealing reads verdicts only from a plain table).
 SELECT p.oid::regprocedure AS security_definer
   FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'afu9_policy') AND p.prosecdef
@@ -55,7 +62,14 @@ SELECT error_class FROM generate_verdict('00000000-0000-4000-8000-0000000000e1',
 INSERT INTO verdicts (execution_id, fingerprint_id, error_class, service, confidence_score, proposed_action)
 VALUES ('00000000-0000-4000-8000-0000000000e1', 'fp', 'UNKNOWN', 'Unknown', 50, 'OPEN_ISSUE');
 SELECT count(*) AS verdicts FROM verdicts;
-UPDATE workflow_executions SET status = 'completed';
+-- A run's state is the application's to move (the snapshot link is guarded), not its creation time.
+UPDATE workflow_executions SET status = 'completed' RETURNING status;
+UPDATE workflow_executions SET created_at = now();
+\echo :SQLSTATE
+-- (the message names the snapshot ids, which differ from run to run)
+\set VERBOSITY sqlstate
+UPDATE workflow_executions SET policy_snapshot_id = gen_random_uuid();
+\set VERBOSITY default
 \echo :SQLSTATE
 UPDATE verdicts SET confidence_score = 1;
 \echo :SQLSTATE
@@ -73,8 +87,12 @@ ALTER TABLE verdicts DISABLE TRIGGER verdicts_reject_update;
 \echo :SQLSTATE
 ALTER TABLE workflow_executions DISABLE TRIGGER take_policy_snapshot;
 \echo :SQLSTATE
-INSERT INTO policy_snapshots (version, policies) VALUES ('v1.0.0', '{}');
-\echo :SQLSTATE
+-- The application's own snapshot-and-link works for a writer: the same policy is the run's own snapshot.
+INSERT INTO policy_snapshots (version, policies, metadata)
+SELECT 'v1.0.0', s.policies, jsonb_build_object('execution_id', e.id)
+  FROM workflow_executions e JOIN policy_snapshots s ON s.id = e.policy_snapshot_id
+ WHERE e.id = '00000000-0000-4000-8000-0000000000e1'
+RETURNING id = (SELECT policy_snapshot_id FROM workflow_executions WHERE id = '00000000-0000-4000-8000-0000000000e1') AS the_runs_own;
 SELECT activate_policy('v1.1.0');
 \echo :SQLSTATE
 SELECT publish_policy('v9.0.0', active_policy());
@@ -149,6 +167,7 @@ SELECT count(*) AS problems FROM verify_policy_ledger();
 
 SET client_min_messages = warning;
 DROP EXTENSION afu9_policy CASCADE;
+DROP TABLE verdicts, workflow_executions CASCADE;
 DROP SCHEMA evil CASCADE;
 REVOKE CREATE ON SCHEMA public FROM afu9_test_owner;
 DROP OWNED BY afu9_test_owner, afu9_test_writer, afu9_test_auditor;

@@ -1,7 +1,10 @@
--- Every table, view, column, function, trigger and rule of the extension has a comment.
+-- Every table, view, column, function, trigger and rule of the extension, and of what it
+-- creates for the application, has a comment.
 \set SHOW_CONTEXT never
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS afu9_policy CASCADE;
+-- The runs and verdicts are the application's: they outlive the extension.
+DROP TABLE IF EXISTS verdicts, workflow_executions CASCADE;
 CREATE EXTENSION afu9_policy;
 RESET client_min_messages;
 
@@ -10,6 +13,12 @@ WITH members AS (
     SELECT classid, objid FROM pg_depend
      WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
        AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'afu9_policy')
+    UNION
+    -- What it creates for the application on a fresh database: the application's, commented by it.
+    SELECT 'pg_class'::regclass, c.oid FROM pg_class c
+     WHERE c.relnamespace = 'public'::regnamespace
+       AND c.relname IN ('workflow_executions', 'verdicts', 'policy_snapshots', 'executions_with_policy',
+                         'verdicts_with_policy', 'verdict_statistics')
 )
 SELECT pg_describe_object(m.classid, m.objid, 0) AS without_comment
   FROM members m
