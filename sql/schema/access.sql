@@ -112,14 +112,24 @@ $$;
 COMMENT ON FUNCTION _policy_rights(text[]) IS
     'Internal: the privileges of the kinds of rights given (reader, writer, admin), as GRANT clauses, for the relations this database has.';
 
--- Whoever installed the extension holds every right with grant option, in this database only.
+-- Whoever installed the extension, and the database's owner (the same role, but for a restore
+-- by a superuser), hold every right with grant option, in this database only. As the owners of
+-- the design's policy_snapshots view, whose rules write the snapshot store, they may write it too.
 DO $$
 DECLARE
-    installer text := (SELECT extowner::regrole::text FROM pg_catalog.pg_extension WHERE extname = 'afu9_policy');
+    holder text;
     r record;
 BEGIN
-    FOR r IN SELECT * FROM afu9_policy._policy_rights(ARRAY['reader', 'writer', 'admin']) LOOP
-        EXECUTE pg_catalog.format('GRANT %s ON %s TO %s WITH GRANT OPTION', r.privilege, r.object, installer);
+    FOR holder IN
+        SELECT DISTINCT h::regrole::text
+          FROM (SELECT extowner FROM pg_catalog.pg_extension WHERE extname = 'afu9_policy'
+                UNION ALL
+                SELECT datdba FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) AS o(h)
+    LOOP
+        FOR r IN SELECT * FROM afu9_policy._policy_rights(ARRAY['reader', 'writer', 'admin']) LOOP
+            EXECUTE pg_catalog.format('GRANT %s ON %s TO %s WITH GRANT OPTION', r.privilege, r.object, holder);
+        END LOOP;
+        EXECUTE pg_catalog.format('GRANT INSERT, UPDATE (id), DELETE ON afu9_policy.policy_snapshot_records TO %s', holder);
     END LOOP;
 END
 $$;
@@ -137,10 +147,11 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     -- SECURITY INVOKER: the GRANTs below run with the caller's own grant options, which only
-    -- the installer (and its members) and superusers hold, and only in this database.
-    IF NOT pg_has_role(current_user, installer, 'USAGE')
+    -- the installer and the database owner (and their members) and superusers hold, and only
+    -- in this database.
+    IF NOT has_function_privilege(current_user, 'afu9_policy.activate_policy(text, uuid)', 'EXECUTE WITH GRANT OPTION')
        AND NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
-        RAISE EXCEPTION 'permission denied to % policy % rights: only %, which installed afu9_policy in this database, may',
+        RAISE EXCEPTION 'permission denied to % policy % rights: only %, which installed afu9_policy in this database, the database owner and superusers may',
                         lower(verb), kind, installer
             USING ERRCODE = 'insufficient_privilege';
     END IF;

@@ -198,10 +198,7 @@ BEGIN
     FOREACH view_name IN ARRAY created LOOP
         EXECUTE format('ALTER VIEW public.%I OWNER TO %s', view_name, installer);
     END LOOP;
-    -- policy_snapshots' rules write the snapshot store with its owner's rights.
-    IF 'policy_snapshots' = ANY (created) THEN
-        EXECUTE format('GRANT INSERT, UPDATE (id), DELETE ON afu9_policy.policy_snapshot_records TO %s', installer);
-    END IF;
+    -- policy_snapshots' rules write the snapshot store with its owner's rights (access.sql grants them).
 END
 $$;
 COMMENT ON FUNCTION _create_application_views() IS

@@ -118,6 +118,46 @@ UPDATE pg_catalog.pg_extension
    SET extnamespace = 'afu9_policy'::pg_catalog.regnamespace
  WHERE extname OPERATOR(pg_catalog.=) 'afu9_policy';
 
+-- The application's runs and verdicts stop being the extension's: its migrations may alter them,
+-- pg_dump keeps every column, and DROP EXTENSION leaves them. They go to the installer, the
+-- extension keeps its triggers and constraints on them (_govern_application_tables, after).
+DO $$
+DECLARE
+    installer text := (SELECT e.extowner::pg_catalog.regrole::text FROM pg_catalog.pg_extension e
+                        WHERE e.extname OPERATOR(pg_catalog.=) 'afu9_policy');
+    numbering pg_catalog.regclass := pg_catalog.pg_get_serial_sequence('public.verdicts', 'ledger_seq')::pg_catalog.regclass;
+BEGIN
+    -- Verdicts are numbered by a sequence of the extension's from now on, after the last one.
+    CREATE SEQUENCE afu9_policy.verdict_ledger_seq;
+    PERFORM pg_catalog.setval('afu9_policy.verdict_ledger_seq', m)
+       FROM (SELECT pg_catalog.max(v.ledger_seq) AS m FROM public.verdicts v) t WHERE m IS NOT NULL;
+    EXECUTE pg_catalog.format('ALTER EXTENSION afu9_policy DROP SEQUENCE %s', numbering);
+    ALTER TABLE public.verdicts ALTER COLUMN ledger_seq DROP IDENTITY;
+    ALTER TABLE public.verdicts ALTER COLUMN ledger_seq SET DEFAULT pg_catalog.nextval('afu9_policy.verdict_ledger_seq');
+    ALTER EXTENSION afu9_policy DROP TABLE public.workflow_executions;
+    ALTER EXTENSION afu9_policy DROP TABLE public.verdicts;
+    EXECUTE pg_catalog.format('ALTER TABLE public.workflow_executions OWNER TO %s', installer);
+    EXECUTE pg_catalog.format('ALTER TABLE public.verdicts OWNER TO %s', installer);
+END
+$$;
+SELECT pg_catalog.pg_extension_config_dump('afu9_policy.verdict_ledger_seq', '');
+COMMENT ON SEQUENCE afu9_policy.verdict_ledger_seq IS 'Insertion order of verdicts (public.verdicts.ledger_seq), which the ledger chains in.';
+-- What generate_verdict() and update_run_status() return now, instead of the tables' rows.
+CREATE TYPE afu9_policy.verdict AS (
+    id uuid, execution_id uuid, policy_snapshot_id uuid, fingerprint_id text, error_class text, service text,
+    confidence_score integer, proposed_action text, verdict_type text, tokens text[], signals jsonb,
+    playbook_id text, created_at timestamptz, metadata jsonb, ledger_seq bigint
+);
+COMMENT ON TYPE afu9_policy.verdict IS 'A verdict as the AFU-9 design has it (the columns of public.verdicts that the extension reads).';
+CREATE TYPE afu9_policy.run AS (
+    id uuid, workflow_id text, status text, input jsonb, output jsonb, context jsonb, started_at timestamptz,
+    completed_at timestamptz, error text, triggered_by text, github_run_id text, repository_id uuid,
+    created_at timestamptz, updated_at timestamptz, policy_snapshot_id uuid, pause_metadata jsonb
+);
+COMMENT ON TYPE afu9_policy.run IS 'A workflow run as the AFU-9 design has it (the columns of public.workflow_executions that the extension reads).';
+DROP FUNCTION afu9_policy.generate_verdict(uuid, jsonb);
+DROP FUNCTION afu9_policy.update_run_status(uuid, text, jsonb, text);
+
 -- Attribution is the role that acts, not the one a SECURITY DEFINER function runs as (src/actor.rs;
 -- pgrx writes this definition into the install script).
 CREATE FUNCTION afu9_policy.acting_role() RETURNS TEXT

@@ -18,6 +18,10 @@ INSERT INTO workflow_executions (workflow_id, status, repository_id) VALUES ('wf
 SELECT activate_policy('v1.0.0');
 INSERT INTO policy_snapshots (version, policies, metadata) VALUES ('v0.9.0', '{"migrated": true}', '{"source": "afu9"}');
 SELECT seal_policy_ledger();
+-- An application migration after the install: a column of its own, with a value (0.2.0 lost
+-- such a table's rows in a restore, since the table was the extension's).
+ALTER TABLE workflow_executions ADD COLUMN app_note text;
+UPDATE workflow_executions SET app_note = 'note of ' || workflow_id WHERE workflow_id LIKE 'wf-1%';
 SQL
 digest=$(q afu9_dump_source "SELECT policy_ledger_digest()")
 pg_dump -Fc -d afu9_dump_source -f "$work/source.dump" || { echo "FAIL pg_dump"; exit 1; }
@@ -27,6 +31,7 @@ pg_restore -d afu9_dump_restored "$work/source.dump" || { echo "FAIL pg_restore"
 for t in $stored_tables; do
     check "$t identical" "$(q afu9_dump_source "$(fingerprint "$t")")" "$(q afu9_dump_restored "$(fingerprint "$t")")"
 done
+check "the application's own column came back" "11" "$(q afu9_dump_restored "SELECT count(app_note) FROM workflow_executions")"
 check "ledger verifies clean on the copy" "0" "$(q afu9_dump_restored "SELECT count(*) FROM verify_policy_ledger()")"
 check "ledger verifies against the source's digest" "0" "$(q afu9_dump_restored "SELECT count(*) FROM verify_policy_ledger('$digest')")"
 check "audits clean on the copy" "0" "$(q afu9_dump_restored "SELECT count(*) FROM noncompliant_verdicts")"

@@ -71,8 +71,24 @@ check "overloads planted after the install" "t" "$(q postgres "SELECT $(plant se
 exercise sec_after "planted after the install"
 refuses "the owner cannot create in the extension's schema" 42501 owner sec_after \
     "CREATE FUNCTION afu9_policy.policy_version_key(afu9_policy.policy_version) RETURNS numeric[] LANGUAGE sql AS 'SELECT NULL::numeric[]'"
-refuses "the owner cannot switch off a guard" 42501 owner sec_after \
-    "ALTER TABLE public.verdicts DISABLE TRIGGER verdicts_reject_update"
+refuses "the owner cannot switch off a guard of the extension's tables" 42501 owner sec_after \
+    "ALTER TABLE afu9_policy.policy_snapshot_records DISABLE TRIGGER policy_snapshot_records_reject_update"
+# The application's tables are the owner's: it can switch a guard off there. Against the owner
+# that is detected, not refused: a sealed verdict it changes shows in verify_policy_ledger().
+as owner sec_after -c "SELECT afu9_policy.seal_policy_ledger()" >/dev/null
+check "the owner's change to a sealed verdict is detected" "1" "$(as owner sec_after \
+    -c "ALTER TABLE public.verdicts DISABLE TRIGGER verdicts_reject_update" \
+    -c "UPDATE public.verdicts SET confidence_score = 1 WHERE id = (SELECT id FROM public.verdicts ORDER BY ledger_seq LIMIT 1)" \
+    -c "ALTER TABLE public.verdicts ENABLE ALWAYS TRIGGER verdicts_reject_update" \
+    -c "SELECT count(*) FROM afu9_policy.verify_policy_ledger() WHERE kind = 'content changed'" 2>&1 | tail -1)"
+# A view of the owner's in place of the verdicts table: sealing, which runs as the extension's
+# owner, refuses to read it, so the owner's function never runs as a superuser.
+new_db sec_swap owner && as owner sec_swap -c "CREATE EXTENSION afu9_policy" >/dev/null
+as owner sec_swap -c "ALTER TABLE public.verdicts RENAME TO verdicts_kept" \
+    -c "CREATE FUNCTION public.escalate() RETURNS int LANGUAGE plpgsql AS \$\$ BEGIN ALTER ROLE sec_owner SUPERUSER; RETURN 1; END \$\$" \
+    -c "CREATE VIEW public.verdicts AS SELECT v.*, public.escalate() AS trap FROM public.verdicts_kept v" >/dev/null
+refuses "sealing refuses a view in place of the verdicts table" 42809 owner sec_swap "SELECT afu9_policy.seal_policy_ledger()"
+check "the owner's function did not run as a superuser" "f" "$(q postgres "SELECT rolsuper FROM pg_roles WHERE rolname = 'sec_owner'")"
 refuses "the owner cannot replace a function of the extension" 42501 owner sec_after \
     "CREATE OR REPLACE FUNCTION afu9_policy.active_policy(repository_id uuid) RETURNS jsonb LANGUAGE sql AS 'SELECT NULL::jsonb'"
 
