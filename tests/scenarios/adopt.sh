@@ -123,6 +123,9 @@ app afu9_app -c "SELECT afu9_policy.grant_policy_auditor('afu9_reader')" >/dev/n
 check "an auditor of the application reads the audit" "t" "$(psql -XAtq "dbname=afu9_app user=afu9_reader password=$pw" -c "SELECT count(*) > 0 FROM afu9_policy.verdict_audits")"
 check "the ledger still verifies against the digest taken after adoption" "0" "$(q afu9_app "SELECT afu9_policy.seal_policy_ledger(); SELECT count(*) FROM afu9_policy.verify_policy_ledger('$digest')" | tail -1)"
 
+# Custody is refused while AFU-9's own triggers on the runs would run as the custodian.
+check "custody is refused, naming AFU-9's triggers" "55000" "$(sqlstate afu9_app "SELECT afu9_policy.take_custody()")"
+
 # pg_dump and pg_restore keep every row and column, the application's and the extension's.
 pg_dump -Fc -d afu9_app -f "$work/app.dump" || echo "FAIL pg_dump"
 createdb -O afu9_admin afu9_restored
