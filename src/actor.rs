@@ -9,7 +9,7 @@ use std::ffi::CStr;
 /// The acting role's name (see the module comment); SQL's current_user inside a SECURITY
 /// DEFINER function would name the function's owner.
 #[pg_extern(stable, parallel_safe)]
-fn acting_role() -> String {
+pub(crate) fn acting_role() -> String {
     unsafe {
         let name = pg_sys::GetUserNameFromId(pg_sys::GetOuterUserId(), false);
         CStr::from_ptr(name).to_string_lossy().into_owned()

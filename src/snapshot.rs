@@ -1,7 +1,9 @@
 //! The snapshot trigger: every inserted run gets its own snapshot of the policy active for its
-//! repository. It runs once per inserted run, so it is written for that: its three queries are
-//! prepared once per backend, and the active version is looked up once per statement snapshot
-//! (all rows of one INSERT see the version active when it began), not once per row.
+//! repository, written into the run's own row: a new snapshot id, the policy version (which names
+//! the document by hash), when and by whom it was taken. It reads only the extension's small
+//! policy tables and writes no other table (so that it also runs on a Citus worker's shard). Its
+//! queries are prepared once per backend, and the active version is looked up once per statement
+//! snapshot (all rows of one INSERT see the version active when it began), not once per row.
 
 use crate::settings::{SnapshotFailure, ON_SNAPSHOT_FAILURE};
 use pgrx::pg_sys;
@@ -12,11 +14,10 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::ffi::CString;
 
-/// The policy version a scope has active: its name and its document's hash.
-#[derive(Clone)]
+/// The version a scope has active (policy_versions.id) and who acts, for one visibility key.
+#[derive(Clone, Copy)]
 struct Active {
-    version: String,
-    document_hash: Vec<u8>,
+    version_id: i64,
 }
 
 /// Plans kept for the backend's life, for the schema the extension lives in.
@@ -25,7 +26,6 @@ struct Plans {
     namespace: pg_sys::Oid,
     scoped: pg_sys::SPIPlanPtr,
     global: pg_sys::SPIPlanPtr,
-    insert: pg_sys::SPIPlanPtr,
     taken_for: pg_sys::SPIPlanPtr,
 }
 
@@ -42,10 +42,12 @@ struct VisibilityKey {
     curcid: pg_sys::CommandId,
 }
 
-/// Active versions by repository (None = the global scope), valid for one visibility key.
+/// Active versions by repository (None = the global scope), valid for one visibility key, and
+/// the acting role's name for it.
 struct ActiveCache {
     key: Option<VisibilityKey>,
     by_repository: HashMap<Option<[u8; 16]>, Option<Active>>,
+    actor: Option<(pg_sys::Oid, String)>,
 }
 
 /// A bulk insert over many repositories should not grow the cache without bound.
@@ -53,10 +55,11 @@ const CACHE_LIMIT: usize = 4096;
 
 thread_local! {
     static PLANS: RefCell<Option<Plans>> = const { RefCell::new(None) };
-    static CACHE: RefCell<ActiveCache> = RefCell::new(ActiveCache { key: None, by_repository: HashMap::new() });
+    static CACHE: RefCell<ActiveCache> =
+        RefCell::new(ActiveCache { key: None, by_repository: HashMap::new(), actor: None });
 }
 
-/// BEFORE INSERT on workflow_executions (SECURITY DEFINER, see sql/access.sql).
+/// BEFORE INSERT on workflow_executions (SECURITY DEFINER, see sql/schema/access.sql).
 #[pg_trigger]
 fn take_policy_snapshot<'a>(
     trigger: &'a PgTrigger<'a>,
@@ -74,28 +77,74 @@ fn take_policy_snapshot<'a>(
     let repository = uuid("repository_id");
     // The snapshot tables live where this function does: the extension's schema.
     let namespace = unsafe { pg_sys::get_func_namespace(trigger.trigger().tgfoid) };
-    // A run that names its snapshot (a restore) keeps it, if it was taken for this very run:
-    // no run may carry another's, or one left behind by an INSERT that did not happen.
     if let Some(named) = uuid("policy_snapshot_id") {
+        // A row replayed by replication (a standby's apply, a Citus shard move) carries the
+        // snapshot taken on its origin: it keeps it.
+        if unsafe { pg_sys::SessionReplicationRole } == pg_sys::SESSION_REPLICATION_ROLE_REPLICA as i32 {
+            return Ok(Some(new.into_owned()));
+        }
+        // A run that names a stored snapshot keeps it, if it was taken for this very run: no
+        // run may carry another's, or one left behind by an INSERT that did not happen.
         with_spi(|| check_taken_for(plans(namespace), named, run_id));
-        return Ok(Some(new.into_owned()));
+        // Only a snapshot the trigger takes is written into the row.
+        let mut new = new.into_owned();
+        let cleared = new
+            .set_by_name::<Option<i64>>("policy_version_id", None)
+            .and_then(|()| new.set_by_name::<Option<TimestampWithTimeZone>>("policy_snapshot_taken_at", None))
+            .and_then(|()| new.set_by_name::<Option<String>>("policy_snapshot_taken_by", None));
+        cleared.unwrap_or_else(|e| misuse(&e.to_string()));
+        return Ok(Some(new));
     }
 
-    let snapshot_id = with_spi(|| {
-        let plans = plans(namespace);
-        let Some(active) = active_version(plans, repository) else {
-            return None;
-        };
-        Some(insert_snapshot(plans, &active, run_id))
-    });
+    let active = with_spi(|| active_version(plans(namespace), repository));
     let mut new = new.into_owned();
-    match snapshot_id {
-        Some(id) => new
-            .set_by_name("policy_snapshot_id", id)
-            .unwrap_or_else(|e| misuse(&e.to_string())),
+    match active {
+        Some(active) => {
+            new.set_by_name("policy_snapshot_id", random_uuid())
+                .unwrap_or_else(|e| misuse(&e.to_string()));
+            new.set_by_name("policy_version_id", active.version_id)
+                .unwrap_or_else(|e| misuse(&e.to_string()));
+            new.set_by_name("policy_snapshot_taken_at", taken_at())
+                .unwrap_or_else(|e| misuse(&e.to_string()));
+            new.set_by_name("policy_snapshot_taken_by", actor())
+                .unwrap_or_else(|e| misuse(&e.to_string()));
+        }
         None => no_active_policy(run_id),
     }
     Ok(Some(new))
+}
+
+/// A version 4 (random) UUID, from PostgreSQL's strong random source, as gen_random_uuid().
+fn random_uuid() -> pgrx::Uuid {
+    let mut bytes = [0u8; 16];
+    if !unsafe { pg_sys::pg_strong_random(bytes.as_mut_ptr().cast(), bytes.len()) } {
+        error!("take_policy_snapshot: could not generate random values");
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    pgrx::Uuid::from_bytes(bytes)
+}
+
+/// now(): the start of the transaction, as a default of the run's own columns would be.
+fn taken_at() -> TimestampWithTimeZone {
+    TimestampWithTimeZone::try_from(unsafe { pg_sys::GetCurrentTransactionStartTimestamp() })
+        .unwrap_or_else(|_| error!("take_policy_snapshot: the transaction start time is out of range"))
+}
+
+/// The acting role's name (actor.rs), looked up once per statement snapshot.
+fn actor() -> String {
+    let role = unsafe { pg_sys::GetOuterUserId() };
+    CACHE.with(|cell| {
+        let mut cache = cell.borrow_mut();
+        if let Some((oid, name)) = &cache.actor {
+            if *oid == role {
+                return name.clone();
+            }
+        }
+        let name = crate::actor::acting_role();
+        cache.actor = Some((role, name.clone()));
+        name
+    })
 }
 
 /// The trigger is on a table it was not made for (or workflow_executions was altered).
@@ -151,7 +200,7 @@ fn plans(namespace: pg_sys::Oid) -> Plans {
             }
             // The extension moved to another schema (dropped and created again).
             unsafe {
-                for plan in [plans.scoped, plans.global, plans.insert, plans.taken_for] {
+                for plan in [plans.scoped, plans.global, plans.taken_for] {
                     pg_sys::SPI_freeplan(plan);
                 }
             }
@@ -166,9 +215,8 @@ fn plans(namespace: pg_sys::Oid) -> Plans {
         let lookup = |scope: &str, args: &[pg_sys::Oid]| {
             prepare(
                 &format!(
-                    "SELECT v.version::pg_catalog.text, v.document_hash \
+                    "SELECT a.policy_version_id \
                        FROM {schema}.policy_activations a \
-                       JOIN {schema}.policy_versions v ON v.id OPERATOR(pg_catalog.=) a.policy_version_id \
                       WHERE {scope} ORDER BY a.id DESC LIMIT 1"
                 ),
                 args,
@@ -178,13 +226,6 @@ fn plans(namespace: pg_sys::Oid) -> Plans {
             namespace,
             scoped: lookup("a.repository_id OPERATOR(pg_catalog.=) $1", &[pg_sys::UUIDOID]),
             global: lookup("a.repository_id IS NULL", &[]),
-            insert: prepare(
-                &format!(
-                    "INSERT INTO {schema}.policy_snapshot_records (version, document_hash, execution_id) \
-                     VALUES ($1, $2, $3) RETURNING id"
-                ),
-                &[pg_sys::TEXTOID, pg_sys::BYTEAOID, pg_sys::UUIDOID],
-            ),
             taken_for: prepare(
                 &format!(
                     "SELECT execution_id FROM {schema}.policy_snapshot_records \
@@ -237,14 +278,14 @@ fn active_version(plans: Plans, repository: Option<pgrx::Uuid>) -> Option<Active
         }
         let slot = repository.map(|r| *r.as_bytes());
         if let Some(found) = cache.by_repository.get(&slot) {
-            return found.clone();
+            return *found;
         }
         // Read-only, the lookups see the statement's snapshot.
         let read_only = key.is_some();
         let found = repository
             .and_then(|r| lookup(plans.scoped, &[r.into_datum()], read_only))
             .or_else(|| lookup(plans.global, &[], read_only));
-        cache.by_repository.insert(slot, found.clone());
+        cache.by_repository.insert(slot, found);
         found
     })
 }
@@ -265,8 +306,7 @@ fn lookup(
         let table = &*pg_sys::SPI_tuptable;
         let row = *table.vals;
         Some(Active {
-            version: column::<String>(row, table.tupdesc, 1),
-            document_hash: column::<Vec<u8>>(row, table.tupdesc, 2),
+            version_id: column::<i64>(row, table.tupdesc, 1),
         })
     }
 }
@@ -278,9 +318,14 @@ fn check_taken_for(plans: Plans, named: pgrx::Uuid, run_id: Option<pgrx::Uuid>) 
         if status != pg_sys::SPI_OK_SELECT as i32 {
             error!("take_policy_snapshot: snapshot lookup failed ({status})");
         }
-        // None: the foreign key refuses it, in its own words.
         if pg_sys::SPI_processed == 0 {
-            return;
+            ErrorReport::new(
+                PgSqlErrorCode::ERRCODE_FOREIGN_KEY_VIOLATION,
+                format!("run {} names policy snapshot {named}, which is not stored", show(run_id)),
+                "take_policy_snapshot",
+            )
+            .set_hint("Omit policy_snapshot_id: the database takes the run's snapshot itself.")
+            .report(PgLogLevel::ERROR);
         }
         let table = &*pg_sys::SPI_tuptable;
         let mut null = false;
@@ -305,22 +350,6 @@ fn check_taken_for(plans: Plans, named: pgrx::Uuid, run_id: Option<pgrx::Uuid>) 
 
 fn show(run_id: Option<pgrx::Uuid>) -> String {
     run_id.map_or_else(|| "<NULL>".to_string(), |id| id.to_string())
-}
-
-fn insert_snapshot(plans: Plans, active: &Active, run_id: Option<pgrx::Uuid>) -> pgrx::Uuid {
-    let args = [
-        active.version.as_str().into_datum(),
-        active.document_hash.as_slice().into_datum(),
-        run_id.into_datum(),
-    ];
-    unsafe {
-        let status = execute(plans.insert, &args, false);
-        if status != pg_sys::SPI_OK_INSERT_RETURNING as i32 || pg_sys::SPI_processed != 1 {
-            error!("take_policy_snapshot: snapshot insert failed ({status})");
-        }
-        let table = &*pg_sys::SPI_tuptable;
-        column::<pgrx::Uuid>(*table.vals, table.tupdesc, 1)
-    }
 }
 
 /// Runs a kept plan for at most one row; read-only runs see the statement's snapshot.
@@ -354,8 +383,8 @@ mod tests {
 
     fn version_of(workflow: &str) -> String {
         Spi::get_one::<String>(&format!(
-            "SELECT s.version::text FROM workflow_executions e
-               JOIN afu9_policy.policy_snapshot_records s ON s.id = e.policy_snapshot_id
+            "SELECT v.version::text FROM workflow_executions e
+               JOIN afu9_policy.policy_versions v ON v.id = e.policy_version_id
               WHERE e.workflow_id = '{workflow}'"
         ))
         .unwrap()
@@ -374,13 +403,16 @@ mod tests {
     }
 
     #[pg_test]
-    fn each_run_gets_its_own_snapshot_row() {
+    fn each_run_gets_its_own_snapshot_in_its_row() {
         Spi::run("INSERT INTO workflow_executions (workflow_id) SELECT 'many' FROM generate_series(1, 50)").unwrap();
         let distinct = Spi::get_one::<i64>(
-            "SELECT count(DISTINCT s.id) FROM workflow_executions e
-               JOIN afu9_policy.policy_snapshot_records s ON s.id = e.policy_snapshot_id AND s.execution_id = e.id
-              WHERE e.workflow_id = 'many'",
+            "SELECT count(DISTINCT policy_snapshot_id) FROM workflow_executions
+              WHERE workflow_id = 'many' AND policy_version_id IS NOT NULL
+                AND policy_snapshot_taken_at = now() AND policy_snapshot_taken_by = current_user",
         );
         assert_eq!(distinct, Ok(Some(50)));
+        // Nothing else is written per run.
+        let stored = Spi::get_one::<i64>("SELECT count(*) FROM afu9_policy.policy_snapshot_records");
+        assert_eq!(stored, Ok(Some(0)));
     }
 }

@@ -50,7 +50,7 @@ REVOKE EXECUTE ON FUNCTION take_policy_snapshot(), guard_execution_update(), lin
     store_policy_document(jsonb), govern_snapshot_insert(),
     _record_policy_snapshot(uuid, text, jsonb, timestamptz, jsonb, uuid),
     _create_application_tables(), _create_application_views(), _govern_application_tables(),
-    _adopt_policy_snapshots(), _link_to_snapshot_store(regclass, text, text) FROM PUBLIC;
+    _adopt_policy_snapshots(), _link_verdicts_to_runs() FROM PUBLIC;
 
 -- The application's tables are its own: a writer may insert every column but those the
 -- database sets (created_at, ledger_seq, a run's snapshot), whatever columns they have.
@@ -89,9 +89,11 @@ AS $$
                              'afu9_policy.policy_ledger_rows'),
         ('reader', 'EXECUTE', 'FUNCTION afu9_policy.seal_policy_ledger(), afu9_policy.policy_ledger_digest()'),
         ('writer', 'INSERT (' || afu9_policy._application_columns('public.workflow_executions',
-                                     '{created_at,ledger_seq,policy_snapshot_id}') || ')', 'TABLE public.workflow_executions'),
+                                     '{created_at,ledger_seq,policy_snapshot_id,policy_version_id,policy_snapshot_taken_at,policy_snapshot_taken_by}') || ')',
+                   'TABLE public.workflow_executions'),
         ('writer', 'UPDATE (' || afu9_policy._application_columns('public.workflow_executions',
-                                     '{id,created_at}') || ')', 'TABLE public.workflow_executions'),
+                                     '{id,created_at,policy_version_id,policy_snapshot_taken_at,policy_snapshot_taken_by}') || ')',
+                   'TABLE public.workflow_executions'),
         ('writer', 'INSERT (' || afu9_policy._application_columns('public.verdicts',
                                      '{created_at,ledger_seq}') || ')', 'TABLE public.verdicts'),
         -- The application's own snapshot-and-link, and the order of verdicts.

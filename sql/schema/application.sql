@@ -36,6 +36,8 @@ BEGIN
             policy_snapshot_id uuid,
             pause_metadata     jsonb
         );
+        -- The snapshot columns (policy_version_id, policy_snapshot_taken_at, _by) are added by
+        -- _govern_application_tables(), as to an AFU-9 table.
         COMMENT ON TABLE public.workflow_executions IS
             'AFU-9 workflow runs. Each inserted run is given its own snapshot of the active policy by the take_policy_snapshot trigger, in the same statement.';
         COMMENT ON COLUMN public.workflow_executions.id IS 'Run id.';
@@ -55,7 +57,7 @@ BEGIN
         COMMENT ON COLUMN public.workflow_executions.pause_metadata IS
             'Why and by whom a run was paused, resumed or aborted, as AFU-9 records it (pausedAt, pausedBy, reason, abortMetadata, resumedAt).';
         COMMENT ON COLUMN public.workflow_executions.policy_snapshot_id IS
-            'The policy snapshot taken for this run at insert; set by the database, never changed afterwards (NULL only if the snapshot was deleted or could not be taken in warn mode).';
+            'The id of the policy snapshot taken for this run at insert; set by the database, never changed afterwards (NULL only if it could not be taken in warn mode).';
         ALTER EXTENSION afu9_policy DROP TABLE public.workflow_executions;
         EXECUTE format('ALTER TABLE public.workflow_executions OWNER TO %s', installer);
     END IF;
@@ -140,7 +142,7 @@ BEGIN
                    afu9_policy.store_policy_document(NEW.policies), coalesce(NEW.created_at, now()), NEW.metadata, l.run_id
               FROM afu9_policy.legacy_snapshot_link(NEW.id, NEW.policies, NEW.metadata) l
             ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id
-            RETURNING r.id, r.version, afu9_policy.policy_document(r.document_hash), r.created_at,
+            RETURNING r.id, r.version::text, afu9_policy.policy_document(r.document_hash), r.created_at,
                       coalesce(r.metadata, afu9_policy.snapshot_metadata(r.execution_id, r.created_by, r.created_at)),
                       r.document_hash;
         CREATE RULE policy_snapshots_update AS ON UPDATE TO public.policy_snapshots DO INSTEAD
@@ -148,7 +150,7 @@ BEGIN
         -- The guard on policy_snapshot_records and the foreign keys decide.
         CREATE RULE policy_snapshots_delete AS ON DELETE TO public.policy_snapshots DO INSTEAD
             DELETE FROM afu9_policy.policy_snapshot_records WHERE id = OLD.id
-            RETURNING id, version, afu9_policy.policy_document(document_hash), created_at,
+            RETURNING id, version::text, afu9_policy.policy_document(document_hash), created_at,
                       coalesce(metadata, afu9_policy.snapshot_metadata(execution_id, created_by, created_at)), document_hash;
         COMMENT ON RULE policy_snapshots_insert ON public.policy_snapshots IS 'A snapshot inserted directly: its document is stored once, by hash.';
         COMMENT ON RULE policy_snapshots_update ON public.policy_snapshots IS 'Snapshots are immutable (23001).';
@@ -283,18 +285,30 @@ BEGIN
         PERFORM afu9_policy._adopt_policy_snapshots();
     END IF;
 
-    -- The links point at the snapshot store; AFU-9's pointed at its own table.
+    -- The snapshot in the run's own row (the id is the application's column). Added without a
+    -- rewrite: runs stored before keep their snapshot in the snapshot store, or none.
+    ALTER TABLE public.workflow_executions ADD COLUMN IF NOT EXISTS policy_version_id bigint,
+        ADD COLUMN IF NOT EXISTS policy_snapshot_taken_at timestamptz,
+        ADD COLUMN IF NOT EXISTS policy_snapshot_taken_by text;
+    COMMENT ON COLUMN public.workflow_executions.policy_version_id IS
+        'afu9_policy: the policy version (afu9_policy.policy_versions.id, which names its document by hash) of the snapshot taken for this run; NULL for a snapshot stored apart (adopted, or from before 0.3.0).';
+    COMMENT ON COLUMN public.workflow_executions.policy_snapshot_taken_at IS 'afu9_policy: when the run''s snapshot was taken.';
+    COMMENT ON COLUMN public.workflow_executions.policy_snapshot_taken_by IS 'afu9_policy: the role whose statement took it (acting_role()).';
+
+    -- A snapshot id is a run's (in its row) or the snapshot store's: no foreign key can say
+    -- both, so the guards keep the links (AFU-9's keys pointed at its own table). A verdict's
+    -- link is declarative: its (run, snapshot) must be a run's.
     FOR fk IN
         SELECT c.conname, c.conrelid::regclass AS rel
           FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
          WHERE c.contype = 'f' AND c.conrelid IN ('public.workflow_executions'::regclass, 'public.verdicts'::regclass)
-           AND a.attname = 'policy_snapshot_id'
-           AND c.confrelid <> 'afu9_policy.policy_snapshot_records'::regclass
+           AND a.attname = 'policy_snapshot_id' AND cardinality(c.conkey) = 1
     LOOP
         EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', fk.rel, fk.conname);
     END LOOP;
-    PERFORM afu9_policy._link_to_snapshot_store('public.workflow_executions', 'workflow_executions_policy_snapshot_id_fkey', 'SET NULL');
-    PERFORM afu9_policy._link_to_snapshot_store('public.verdicts', 'verdicts_policy_snapshot_id_fkey', 'RESTRICT');
+    CREATE UNIQUE INDEX IF NOT EXISTS workflow_executions_id_policy_snapshot_key
+        ON public.workflow_executions (id, policy_snapshot_id);
+    PERFORM afu9_policy._link_verdicts_to_runs();
 
     -- Insertion order for the ledger. Added without a rewrite: verdicts stored before have none
     -- and are sealed at adoption.
@@ -308,7 +322,7 @@ BEGIN
     PERFORM setval('afu9_policy.verdict_ledger_seq', m) FROM (SELECT max(ledger_seq) AS m FROM ONLY public.verdicts) t
       WHERE m >= (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM afu9_policy.verdict_ledger_seq);
 
-    -- One snapshot per run, and the indexes policy_kpis reads.
+    -- One run per snapshot, and the indexes policy_kpis reads.
     -- The design's name; AFU-9 has a plain index of that name, and gets a unique one beside it.
     CREATE UNIQUE INDEX IF NOT EXISTS idx_executions_policy_snapshot_id ON public.workflow_executions (policy_snapshot_id);
     IF NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
@@ -367,36 +381,41 @@ $$;
 COMMENT ON FUNCTION _govern_application_tables() IS
     'Internal, install and update only: puts the application''s runs, verdicts and (AFU-9''s) policy_snapshots table under the extension''s guards: triggers, foreign keys to the snapshot store, KPI indexes, the verdicts'' ledger order; adopts AFU-9''s snapshots. Idempotent.';
 
--- A foreign key from the table's policy_snapshot_id to the snapshot store. Links to snapshots
--- that are gone (dropped with an earlier installation) are left as they are, unchecked, with a
--- warning: changing the application's rows is not the extension's to do.
-CREATE OR REPLACE FUNCTION _link_to_snapshot_store(rel regclass, name text, on_delete text) RETURNS void
+-- A verdict's run and snapshot must be a run's: a foreign key (execution_id,
+-- policy_snapshot_id) to the run's (id, policy_snapshot_id). Verdicts that AFU-9 stored with
+-- another snapshot than their run's are left as they are, unchecked, with a warning: changing
+-- the application's rows is not the extension's to do (the audit reports each of them).
+CREATE OR REPLACE FUNCTION _link_verdicts_to_runs() RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 DECLARE
     dangling bigint;
 BEGIN
-    IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = rel AND contype = 'f'
-                  AND confrelid = 'afu9_policy.policy_snapshot_records'::regclass) THEN
+    IF EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'verdicts_run_policy_snapshot_fkey'
+                  AND conrelid = 'public.verdicts'::regclass) THEN
         RETURN;
     END IF;
-    EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I FOREIGN KEY (policy_snapshot_id) '
-                   'REFERENCES afu9_policy.policy_snapshot_records (id) ON DELETE %s NOT VALID', rel, name, on_delete);
-    EXECUTE format('SELECT count(*) FROM ONLY %s t WHERE t.policy_snapshot_id IS NOT NULL AND NOT EXISTS '
-                   '(SELECT 1 FROM afu9_policy.policy_snapshot_records r WHERE r.id = t.policy_snapshot_id)', rel)
-       INTO dangling;
+    ALTER TABLE public.verdicts ADD CONSTRAINT verdicts_run_policy_snapshot_fkey
+        FOREIGN KEY (execution_id, policy_snapshot_id) REFERENCES public.workflow_executions (id, policy_snapshot_id)
+        ON DELETE CASCADE NOT VALID;
+    SELECT count(*) INTO dangling FROM ONLY public.verdicts v
+     WHERE v.execution_id IS NOT NULL AND v.policy_snapshot_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM ONLY public.workflow_executions e
+                        WHERE e.id = v.execution_id AND e.policy_snapshot_id = v.policy_snapshot_id);
     IF dangling = 0 THEN
-        EXECUTE format('ALTER TABLE %s VALIDATE CONSTRAINT %I', rel, name);
+        ALTER TABLE public.verdicts VALIDATE CONSTRAINT verdicts_run_policy_snapshot_fkey;
     ELSE
-        RAISE WARNING '% rows of % name a policy snapshot the snapshot store does not have', dangling, rel
-            USING DETAIL = format('Foreign key %s checks new rows only.', name),
-                  HINT = 'Their snapshots were dropped (DROP EXTENSION drops the snapshot store); restore them from a dump, or clear the links, then VALIDATE CONSTRAINT.';
+        RAISE WARNING '% verdicts name a policy snapshot that is not their run''s', dangling
+            USING DETAIL = 'Foreign key verdicts_run_policy_snapshot_fkey checks new verdicts only; noncompliant_verdicts lists them.',
+                  HINT = 'They were stored so before afu9_policy governed the table.';
     END IF;
+    COMMENT ON CONSTRAINT verdicts_run_policy_snapshot_fkey ON public.verdicts IS
+        'afu9_policy: a verdict''s snapshot is its run''s.';
 END
 $$;
-COMMENT ON FUNCTION _link_to_snapshot_store(regclass, text, text) IS
-    'Internal: adds a foreign key from the table''s policy_snapshot_id to the snapshot store, validated unless rows name snapshots that are gone (then a warning).';
+COMMENT ON FUNCTION _link_verdicts_to_runs() IS
+    'Internal: adds the foreign key from a verdict''s (execution_id, policy_snapshot_id) to its run''s, validated unless verdicts stored before name another snapshot (then a warning).';
 
 -- AFU-9's snapshot rows, oldest first, each under its own id with its own document; a row is
 -- taken for the run that links to it. Reads the table only (no row of the application's is
@@ -450,7 +469,7 @@ BEGIN
     -- An explicit id, or no run named: a snapshot of its own (an id taken is refused here, since
     -- the caller's ON CONFLICT would return the other snapshot instead).
     IF legacy_snapshot_link.id IS NOT NULL THEN
-        IF EXISTS (SELECT 1 FROM afu9_policy.policy_snapshot_records r WHERE r.id = legacy_snapshot_link.id) THEN
+        IF EXISTS (SELECT 1 FROM afu9_policy.policy_snapshot(legacy_snapshot_link.id)) THEN
             RAISE EXCEPTION 'duplicate key value violates unique constraint "policy_snapshot_records_pkey"'
                 USING ERRCODE = 'unique_violation', DETAIL = format('Key (id)=(%s) already exists.', legacy_snapshot_link.id);
         END IF;
@@ -468,9 +487,10 @@ BEGIN
         run_id := run.id;  -- taken for this run: the application may link it
         RETURN;
     END IF;
-    SELECT r.version, r.document_hash INTO own FROM afu9_policy.policy_snapshot_records r WHERE r.id = run.policy_snapshot_id;
+    SELECT s.version, s.policy_hash AS document_hash INTO own FROM afu9_policy.policy_snapshot(run.policy_snapshot_id) s;
     IF own.document_hash = sha256(convert_to(policies::text, 'UTF8')) THEN
         snapshot_id := run.policy_snapshot_id;
+        run_id := run.id;
         RETURN;
     END IF;
     RAISE EXCEPTION 'run % has policy snapshot % already (version %, policy %), and this snapshot''s policy differs (%)',
@@ -481,7 +501,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION legacy_snapshot_link(uuid, jsonb, jsonb) IS
-    'For a snapshot inserted by the application naming a run in metadata.execution_id: snapshot_id is the run''s own snapshot when the policy is the same (23514 when it differs); run_id is the run when it has none yet (the snapshot is taken for it). Both NULL otherwise.';
+    'For a snapshot inserted by the application naming a run in metadata.execution_id: snapshot_id is the run''s own snapshot when the policy is the same (23514 when it differs); run_id is the run, when it has that snapshot or none yet (the snapshot is taken for it). Both NULL otherwise.';
 
 -- BEFORE INSERT on AFU-9's policy_snapshots table. Runs as the inserting role: the run is read
 -- with its rights; only the copy into the snapshot store runs as the extension.

@@ -19,38 +19,49 @@ RETURN pg_catalog.to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
 COMMENT ON FUNCTION ledger_time(timestamptz) IS 'A timestamp as canonical UTC text, for ledger hashes.';
 
 -- Every chained row with the hash of its canonical content (a JSON array of its columns), of
--- the chains given (all when NULL) and past a row_seq (sealing reads only what is new). A
--- function: the extension may not depend on the application's verdicts table. Verdicts stored
--- before the extension governed the table have no ledger_seq: they are chained first, at 0.
-CREATE OR REPLACE FUNCTION _policy_ledger_rows(chains text[], after_seq bigint)
+-- the chains given (all when NULL) and past a position (row_seq, row_id) (sealing reads only what
+-- is new). A function: the extension may not depend on the application's tables. Runs' snapshots
+-- are in the order they were taken (row_seq: microseconds since 1970, ties by id); verdicts
+-- stored before the extension governed the table have no ledger_seq and come first, at 0.
+CREATE OR REPLACE FUNCTION _policy_ledger_rows(chains text[], after_seq bigint, after_id text)
 RETURNS TABLE (chain text, row_id text, row_seq bigint, content_hash bytea)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
-    SELECT 'policy_snapshots', r.id::text, r.ledger_seq,
-           sha256(convert_to(jsonb_build_array(r.id, r.version, encode(r.document_hash, 'hex'), ledger_time(r.created_at),
-                                               r.execution_id, r.created_by, r.metadata)::text, 'UTF8'))
-      FROM afu9_policy.policy_snapshot_records r
-     WHERE (chains IS NULL OR 'policy_snapshots' = ANY (chains)) AND r.ledger_seq > coalesce(after_seq, -1)
-    UNION ALL
-    SELECT 'policy_versions', v.id::text, v.ledger_seq,
-           sha256(convert_to(jsonb_build_array(v.id, v.version, v.repository_id, encode(v.document_hash, 'hex'),
-                                               ledger_time(v.published_at), v.published_by)::text, 'UTF8'))
-      FROM afu9_policy.policy_versions v
-     WHERE (chains IS NULL OR 'policy_versions' = ANY (chains)) AND v.ledger_seq > coalesce(after_seq, -1)
-    UNION ALL
-    SELECT 'verdicts', v.id::text, coalesce(v.ledger_seq, 0),
-           sha256(convert_to(jsonb_build_array(v.id, v.execution_id, v.policy_snapshot_id, v.fingerprint_id, v.error_class,
-                                               v.service, v.confidence_score, v.proposed_action, v.verdict_type, v.tokens,
-                                               v.signals, v.playbook_id, ledger_time(v.created_at), v.metadata)::text, 'UTF8'))
-      FROM ONLY public.verdicts v
-     WHERE (chains IS NULL OR 'verdicts' = ANY (chains)) AND coalesce(v.ledger_seq, 0) > coalesce(after_seq, -1)
+    SELECT * FROM (
+        SELECT 'policy_snapshots' AS chain, r.id::text AS row_id, r.ledger_seq AS row_seq,
+               sha256(convert_to(jsonb_build_array(r.id, r.version, encode(r.document_hash, 'hex'), ledger_time(r.created_at),
+                                                   r.execution_id, r.created_by, r.metadata)::text, 'UTF8')) AS content_hash
+          FROM afu9_policy.policy_snapshot_records r
+         WHERE chains IS NULL OR 'policy_snapshots' = ANY (chains)
+        UNION ALL
+        SELECT 'run_snapshots', e.policy_snapshot_id::text, (extract(epoch FROM e.policy_snapshot_taken_at) * 1000000)::bigint,
+               sha256(convert_to(jsonb_build_array(e.policy_snapshot_id, e.id, v.version, encode(v.document_hash, 'hex'),
+                                                   ledger_time(e.policy_snapshot_taken_at), e.policy_snapshot_taken_by)::text, 'UTF8'))
+          FROM ONLY public.workflow_executions e
+          JOIN afu9_policy.policy_versions v ON v.id = e.policy_version_id
+         WHERE (chains IS NULL OR 'run_snapshots' = ANY (chains)) AND e.policy_snapshot_id IS NOT NULL
+        UNION ALL
+        SELECT 'policy_versions', v.id::text, v.ledger_seq,
+               sha256(convert_to(jsonb_build_array(v.id, v.version, v.repository_id, encode(v.document_hash, 'hex'),
+                                                   ledger_time(v.published_at), v.published_by)::text, 'UTF8'))
+          FROM afu9_policy.policy_versions v
+         WHERE chains IS NULL OR 'policy_versions' = ANY (chains)
+        UNION ALL
+        SELECT 'verdicts', v.id::text, coalesce(v.ledger_seq, 0),
+               sha256(convert_to(jsonb_build_array(v.id, v.execution_id, v.policy_snapshot_id, v.fingerprint_id, v.error_class,
+                                                   v.service, v.confidence_score, v.proposed_action, v.verdict_type, v.tokens,
+                                                   v.signals, v.playbook_id, ledger_time(v.created_at), v.metadata)::text, 'UTF8'))
+          FROM ONLY public.verdicts v
+         WHERE chains IS NULL OR 'verdicts' = ANY (chains)
+    ) r
+    WHERE after_seq IS NULL OR (r.row_seq, r.row_id COLLATE "C") > (after_seq, after_id COLLATE "C")
 $$;
-COMMENT ON FUNCTION _policy_ledger_rows(text[], bigint) IS
-    'Internal: the rows of the chains given (all when NULL) with a row_seq above after_seq (all when NULL), with the SHA-256 of their canonical content as it is now.';
+COMMENT ON FUNCTION _policy_ledger_rows(text[], bigint, text) IS
+    'Internal: the rows of the chains given (all when NULL) past the position (row_seq, row_id) given (all when NULL), with the SHA-256 of their canonical content as it is now.';
 
 CREATE OR REPLACE VIEW policy_ledger_rows AS
-SELECT * FROM _policy_ledger_rows(NULL, NULL);
+SELECT * FROM _policy_ledger_rows(NULL, NULL, NULL);
 COMMENT ON VIEW policy_ledger_rows IS 'Every row the ledger chains, with the SHA-256 of its canonical content as it is now.';
 
 -- Sealing runs as the extension's owner and reads the application's verdicts: only from a plain
@@ -68,6 +79,13 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION _check_plain_table(text) IS 'Internal: 42809 unless the relation named is a plain table.';
+
+-- The chains, in the order they are sealed.
+CREATE OR REPLACE FUNCTION _ledger_chains() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN ARRAY['policy_snapshots', 'run_snapshots', 'policy_versions', 'verdicts'];
+COMMENT ON FUNCTION _ledger_chains() IS
+    'Internal: the ledger''s chains: stored snapshots, the snapshots in runs'' rows, published versions, verdicts.';
 
 CREATE OR REPLACE FUNCTION seal_policy_ledger() RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER
@@ -91,16 +109,18 @@ BEGIN
                   HINT = 'That transaction holds the seal until it commits or rolls back (pg_locks shows it on policy_ledger); try again after.';
     END;
     PERFORM afu9_policy._check_plain_table('public.verdicts');
-    FOREACH c IN ARRAY ARRAY['policy_snapshots', 'policy_versions', 'verdicts'] LOOP
-        SELECT position, row_seq, chain_hash INTO tip
+    PERFORM afu9_policy._check_plain_table('public.workflow_executions');
+    FOREACH c IN ARRAY afu9_policy._ledger_chains() LOOP
+        SELECT position, row_seq, row_id, chain_hash INTO tip
           FROM afu9_policy.policy_ledger WHERE chain = c ORDER BY position DESC LIMIT 1;
         FOR pending IN
             SELECT r.row_id, r.row_seq, r.content_hash
-              FROM afu9_policy._policy_ledger_rows(ARRAY[c], CASE WHEN tip.position IS NULL THEN NULL ELSE tip.row_seq END) r
-             ORDER BY r.row_seq, r.row_id
+              FROM afu9_policy._policy_ledger_rows(ARRAY[c], tip.row_seq, tip.row_id) r
+             ORDER BY r.row_seq, r.row_id COLLATE "C"
         LOOP
             tip.position := coalesce(tip.position, 0) + 1;
             tip.row_seq := pending.row_seq;
+            tip.row_id := pending.row_id;
             tip.chain_hash := sha256(coalesce(tip.chain_hash, ''::bytea) || pending.content_hash);
             INSERT INTO afu9_policy.policy_ledger (chain, position, row_id, row_seq, content_hash, chain_hash)
             VALUES (c, tip.position, pending.row_id, pending.row_seq, pending.content_hash, tip.chain_hash);
@@ -126,7 +146,7 @@ BEGIN
         'at', iso8601(clock_timestamp()),
         'chains', (SELECT jsonb_object_agg(c, jsonb_build_object('length', coalesce(t.position, 0),
                                                                  'tip', encode(t.chain_hash, 'hex')))
-                     FROM unnest(ARRAY['policy_snapshots', 'policy_versions', 'verdicts']) AS c
+                     FROM unnest(afu9_policy._ledger_chains()) AS c
                      LEFT JOIN LATERAL (SELECT position, chain_hash FROM afu9_policy.policy_ledger l
                                          WHERE l.chain = c ORDER BY position DESC LIMIT 1) t ON true));
 END

@@ -193,7 +193,7 @@ AS $$
            (v.error_class, v.confidence_score, v.proposed_action)
                IS DISTINCT FROM (c.error_class, c.confidence_score, c.proposed_action)
       FROM public.verdicts v
-      LEFT JOIN afu9_policy.policy_snapshot_records r ON r.id = v.policy_snapshot_id
+      LEFT JOIN LATERAL afu9_policy.policy_snapshot(v.policy_snapshot_id) r ON true
       CROSS JOIN candidate
       LEFT JOIN LATERAL afu9_policy.replay_classification(v.signals, candidate.body) c ON true
      WHERE v.created_at > now() - since
@@ -212,12 +212,12 @@ AS $$
 WITH runs AS (
     SELECT r.version, count(*) AS runs, count(*) FILTER (WHERE e.status = 'failed') AS failed_runs
       FROM public.workflow_executions e
-      JOIN afu9_policy.policy_snapshot_records r ON r.id = e.policy_snapshot_id
+      CROSS JOIN LATERAL afu9_policy.policy_snapshot(e.policy_snapshot_id) r
      GROUP BY r.version
 ), per_class AS (
     SELECT r.version, v.error_class, count(*) AS verdicts, sum(v.confidence_score) AS score_sum
       FROM public.verdicts v
-      JOIN afu9_policy.policy_snapshot_records r ON r.id = v.policy_snapshot_id
+      CROSS JOIN LATERAL afu9_policy.policy_snapshot(v.policy_snapshot_id) r
      GROUP BY r.version, v.error_class
 ), judged AS (
     SELECT version, sum(verdicts) AS verdicts, jsonb_object_agg(error_class, verdicts) AS verdicts_by_class,

@@ -1,5 +1,6 @@
--- One snapshot per run. The stored row is small (it names its policy document by hash);
--- the policy_snapshots view reads it back with the full policy.
+-- A run's snapshot is in its own row (the version, which names its document by hash, when and
+-- by whom); snapshots inserted directly or adopted are small rows of the snapshot store. The
+-- policy_snapshots view reads both back with the full policy.
 
 -- Creation context of a snapshot taken by the trigger.
 CREATE OR REPLACE FUNCTION snapshot_metadata(execution_id uuid, created_by text, created_at timestamptz) RETURNS jsonb
@@ -10,19 +11,46 @@ RETURN pg_catalog.jsonb_build_object('execution_id', execution_id,
 COMMENT ON FUNCTION snapshot_metadata(uuid, text, timestamptz) IS
     'The metadata of a snapshot taken by the trigger: execution_id, created_by, created_at.';
 
--- Every snapshot with its complete policy: what the application's public.policy_snapshots
--- (a view over this one on a fresh database) and the extension's own code read.
+-- Every snapshot with its complete policy: those in runs' rows (the trigger's), then those
+-- stored apart (inserted directly, adopted from AFU-9, or from before 0.3.0). A SQL function
+-- the planner inlines, so that a condition on id reaches both parts' indexes; inlined, it is
+-- parsed under the caller's search_path, so every name in it is qualified. A function, not a
+-- view: the extension may not depend on the application's tables.
+CREATE OR REPLACE FUNCTION _policy_snapshots() RETURNS SETOF afu9_policy.policy_snapshot
+LANGUAGE sql STABLE
+AS $$
+    SELECT e.policy_snapshot_id, v.version::pg_catalog.text, d.body, e.policy_snapshot_taken_at,
+           afu9_policy.snapshot_metadata(e.id, e.policy_snapshot_taken_by, e.policy_snapshot_taken_at),
+           v.document_hash
+      FROM public.workflow_executions e
+      JOIN afu9_policy.policy_versions v ON v.id OPERATOR(pg_catalog.=) e.policy_version_id
+      LEFT JOIN afu9_policy.policy_documents d ON d.hash OPERATOR(pg_catalog.=) v.document_hash
+     WHERE e.policy_snapshot_id IS NOT NULL
+    UNION ALL
+    SELECT r.id, r.version::pg_catalog.text, d.body, r.created_at,
+           coalesce(r.metadata, afu9_policy.snapshot_metadata(r.execution_id, r.created_by, r.created_at)),
+           r.document_hash
+      FROM afu9_policy.policy_snapshot_records r
+      LEFT JOIN afu9_policy.policy_documents d ON d.hash OPERATOR(pg_catalog.=) r.document_hash
+     -- The copy an application's own INSERT of the same policy leaves of a run's snapshot.
+     WHERE NOT EXISTS (SELECT 1 FROM public.workflow_executions e
+                        WHERE e.policy_snapshot_id OPERATOR(pg_catalog.=) r.id AND e.policy_version_id IS NOT NULL)
+$$;
+COMMENT ON FUNCTION _policy_snapshots() IS
+    'Internal: every snapshot, from runs'' rows and from the snapshot store, as the policy_snapshots view shows them.';
+
+-- One snapshot by id (inlined too: an index probe into each part).
+CREATE OR REPLACE FUNCTION policy_snapshot(snapshot_id uuid) RETURNS SETOF afu9_policy.policy_snapshot
+LANGUAGE sql STABLE
+AS $$
+    SELECT * FROM afu9_policy._policy_snapshots() s WHERE s.id OPERATOR(pg_catalog.=) snapshot_id LIMIT 1
+$$;
+COMMENT ON FUNCTION policy_snapshot(uuid) IS 'The snapshot with that id, from a run''s row or the snapshot store; no row when there is none.';
+
 CREATE OR REPLACE VIEW policy_snapshots AS
-SELECT r.id,
-       r.version,
-       d.body AS policies,
-       r.created_at,
-       coalesce(r.metadata, snapshot_metadata(r.execution_id, r.created_by, r.created_at)) AS metadata,
-       r.document_hash AS policy_hash
-  FROM policy_snapshot_records r
-  LEFT JOIN policy_documents d ON d.hash = r.document_hash;
+SELECT * FROM _policy_snapshots();
 COMMENT ON VIEW policy_snapshots IS
-    'Every policy snapshot (taken for a run, inserted directly, or adopted from AFU-9), each with the complete policy that applied.';
+    'Every policy snapshot (taken for a run, in its row; inserted directly, or adopted from AFU-9, in the snapshot store), each with the complete policy that applied.';
 COMMENT ON COLUMN policy_snapshots.id IS 'Snapshot id.';
 COMMENT ON COLUMN policy_snapshots.version IS 'Policy version (vMAJOR.MINOR.PATCH).';
 COMMENT ON COLUMN policy_snapshots.policies IS 'The complete policy that applied: every rule, pattern and playbook.';
@@ -53,19 +81,18 @@ BEGIN
         RAISE EXCEPTION 'cannot delete policy snapshot %: verdict % references it', OLD.id, holder
             USING ERRCODE = 'foreign_key_violation';
     END IF;
-    IF current_setting('session_replication_role') = 'replica' THEN
-        SELECT id INTO holder FROM public.workflow_executions WHERE policy_snapshot_id = OLD.id LIMIT 1;
-        IF FOUND THEN
-            RAISE EXCEPTION 'cannot delete policy snapshot %: run % references it', OLD.id, holder
-                USING ERRCODE = 'foreign_key_violation',
-                      DETAIL = 'With session_replication_role = replica the run''s link would not be cleared.';
-        END IF;
+    -- A run's link to a stored snapshot has no foreign key (the trigger's snapshots are in the
+    -- runs' rows): this guard keeps it.
+    SELECT id INTO holder FROM public.workflow_executions WHERE policy_snapshot_id = OLD.id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot delete policy snapshot %: run % references it', OLD.id, holder
+            USING ERRCODE = 'foreign_key_violation';
     END IF;
     RETURN OLD;
 END
 $$;
 COMMENT ON FUNCTION guard_snapshot_delete() IS
-    'BEFORE DELETE trigger on policy_snapshot_records: refuses to delete a snapshot a verdict references, also when foreign keys are skipped.';
+    'BEFORE DELETE trigger on policy_snapshot_records: refuses to delete a snapshot a run or verdict references, also when foreign keys are skipped.';
 
 CREATE OR REPLACE TRIGGER policy_snapshot_records_guard_delete BEFORE DELETE ON policy_snapshot_records
     FOR EACH ROW EXECUTE FUNCTION guard_snapshot_delete();

@@ -41,7 +41,7 @@ BEGIN
                            'policySnapshotId', e.policy_snapshot_id, 'policyVersion', r.version)
                        ORDER BY e.started_at DESC, e.id), '[]'::jsonb)
                   FROM (SELECT * FROM public.workflow_executions ORDER BY started_at DESC, id LIMIT run_limit) e
-                  LEFT JOIN policy_snapshot_records r ON r.id = e.policy_snapshot_id),
+                  LEFT JOIN LATERAL afu9_policy.policy_snapshot(e.policy_snapshot_id) r ON true),
             'total', (SELECT count(*) FROM public.workflow_executions)),
         'errors', jsonb_build_object(
             'recent', (
@@ -76,7 +76,7 @@ BEGIN
                            'policyVersion', r.version, 'createdAt', iso8601(v.created_at))
                        ORDER BY v.created_at DESC, v.id), '[]'::jsonb)
                   FROM (SELECT * FROM public.verdicts ORDER BY created_at DESC, id LIMIT run_limit) v
-                  LEFT JOIN policy_snapshot_records r ON r.id = v.policy_snapshot_id),
+                  LEFT JOIN LATERAL afu9_policy.policy_snapshot(v.policy_snapshot_id) r ON true),
             'kpis', (
                 SELECT jsonb_build_object(
                            'totalVerdicts', count(*),

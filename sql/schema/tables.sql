@@ -75,7 +75,7 @@ CREATE TABLE policy_snapshot_records (
 -- No foreign key to policy_documents: documents can never be deleted (guarded below), and a
 -- per-run key check would cost every insert; a dangling hash shows up as a modified snapshot.
 COMMENT ON TABLE policy_snapshot_records IS
-    'Storage behind policy_snapshots: one small row per run naming its policy document by hash. UPDATE and TRUNCATE are rejected.';
+    'The snapshot store: snapshots not in a run''s row (inserted directly, adopted from AFU-9, or from before 0.3.0), each naming its policy document by hash. UPDATE and TRUNCATE are rejected.';
 COMMENT ON COLUMN policy_snapshot_records.id IS 'Snapshot id (workflow_executions.policy_snapshot_id, verdicts.policy_snapshot_id).';
 COMMENT ON COLUMN policy_snapshot_records.version IS 'Policy version snapshotted (vMAJOR.MINOR.PATCH).';
 COMMENT ON COLUMN policy_snapshot_records.document_hash IS 'SHA-256 of the policy document snapshotted (policy_documents.hash).';
@@ -101,6 +101,10 @@ CREATE TYPE verdict AS (
     playbook_id text, created_at timestamptz, metadata jsonb, ledger_seq bigint
 );
 COMMENT ON TYPE verdict IS 'A verdict as the AFU-9 design has it (the columns of public.verdicts that the extension reads).';
+CREATE TYPE policy_snapshot AS (
+    id uuid, version text, policies jsonb, created_at timestamptz, metadata jsonb, policy_hash bytea
+);
+COMMENT ON TYPE policy_snapshot IS 'A policy snapshot as the AFU-9 design shows it, with the hash of its document.';
 CREATE TYPE run AS (
     id uuid, workflow_id text, status text, input jsonb, output jsonb, context jsonb, started_at timestamptz,
     completed_at timestamptz, error text, triggered_by text, github_run_id text, repository_id uuid,
@@ -119,11 +123,11 @@ CREATE TABLE policy_ledger (
     PRIMARY KEY (chain, position)
 );
 COMMENT ON TABLE policy_ledger IS
-    'Hash chains over snapshots, published policy versions and verdicts, in insertion order. Append-only.';
-COMMENT ON COLUMN policy_ledger.chain IS 'policy_snapshots, policy_versions or verdicts.';
+    'Hash chains over snapshots (stored apart, and in runs'' rows), published policy versions and verdicts, in insertion order. Append-only.';
+COMMENT ON COLUMN policy_ledger.chain IS 'policy_snapshots (stored apart), run_snapshots (in runs'' rows), policy_versions or verdicts.';
 COMMENT ON COLUMN policy_ledger.position IS 'Position in the chain, from 1.';
 COMMENT ON COLUMN policy_ledger.row_id IS 'The chained row''s id.';
-COMMENT ON COLUMN policy_ledger.row_seq IS 'The chained row''s ledger_seq (insertion order).';
+COMMENT ON COLUMN policy_ledger.row_seq IS 'The chained row''s ledger_seq (insertion order); for run_snapshots, when it was taken (microseconds since 1970).';
 COMMENT ON COLUMN policy_ledger.content_hash IS 'SHA-256 of the row''s canonical content when it was sealed.';
 COMMENT ON COLUMN policy_ledger.chain_hash IS 'SHA-256 of the previous chain_hash (none for position 1) and content_hash.';
 COMMENT ON COLUMN policy_ledger.sealed_at IS 'When the row was sealed into the chain.';

@@ -10,13 +10,11 @@ DECLARE
     c record;
     stored afu9_policy.verdict;
 BEGIN
-    -- Two key lookups and the document by hash: through the policy_snapshots view the planner
-    -- builds a hash table of policy_documents on every call.
-    SELECT e.id, e.policy_snapshot_id, s.version,
-           (SELECT d.body FROM afu9_policy.policy_documents d WHERE d.hash = s.document_hash) AS policies
+    -- The run, and its snapshot by id (in its row, or stored apart): index lookups only.
+    SELECT e.id, e.policy_snapshot_id, s.version, s.policies
       INTO run
       FROM public.workflow_executions e
-      LEFT JOIN afu9_policy.policy_snapshot_records s ON s.id = e.policy_snapshot_id
+      LEFT JOIN LATERAL afu9_policy.policy_snapshot(e.policy_snapshot_id) s ON true
      WHERE e.id = generate_verdict.execution_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'cannot generate a verdict for run %: no such run', execution_id
@@ -45,7 +43,7 @@ $$;
 COMMENT ON FUNCTION generate_verdict(uuid, jsonb) IS
     'Classifies a failed run''s signals with the run''s own policy snapshot, stores the verdict linked to that snapshot and returns it. 23503 for an unknown run; 22023 for a run without a snapshot or malformed signals; nothing is stored on error.';
 
-CREATE OR REPLACE FUNCTION audit_verdict(v afu9_policy.verdict, s afu9_policy.policy_snapshots,
+CREATE OR REPLACE FUNCTION audit_verdict(v afu9_policy.verdict, s afu9_policy.policy_snapshot,
                               OUT compliant boolean, OUT policy_version text, OUT issues text[])
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, afu9_policy, pg_temp
@@ -77,7 +75,7 @@ AS $$
     )
     SELECT cardinality(issues) = 0, s.version, issues FROM found
 $$;
-COMMENT ON FUNCTION audit_verdict(afu9_policy.verdict, afu9_policy.policy_snapshots) IS
+COMMENT ON FUNCTION audit_verdict(afu9_policy.verdict, afu9_policy.policy_snapshot) IS
     'Audits a verdict against a snapshot: the five AFU-9 checks, that the snapshot is the run''s, and a replay of the classification under the snapshot. compliant when issues is empty.';
 
 -- The same for rows of the application's own tables (SELECT audit_verdict(v, s) FROM verdicts
@@ -90,7 +88,7 @@ AS $$
 BEGIN
     SELECT a.compliant, a.policy_version, a.issues INTO compliant, policy_version, issues
       FROM afu9_policy.audit_verdict(jsonb_populate_record(NULL::afu9_policy.verdict, to_jsonb(v)),
-                                     jsonb_populate_record(NULL::afu9_policy.policy_snapshots, to_jsonb(s))) a;
+                                     jsonb_populate_record(NULL::afu9_policy.policy_snapshot, to_jsonb(s))) a;
 END
 $$;
 COMMENT ON FUNCTION audit_verdict(record, record) IS
@@ -107,11 +105,12 @@ SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
     SELECT v.id, v.execution_id, v.created_at, v.error_class, a.compliant, a.policy_version, a.issues
       FROM public.verdicts v
-      LEFT JOIN afu9_policy.policy_snapshots s ON s.id = v.policy_snapshot_id
+      LEFT JOIN LATERAL afu9_policy.policy_snapshot(v.policy_snapshot_id) s ON true
      CROSS JOIN LATERAL afu9_policy.audit_verdict(
                ROW(v.id, v.execution_id, v.policy_snapshot_id, v.fingerprint_id, v.error_class, v.service,
                    v.confidence_score, v.proposed_action, v.verdict_type, v.tokens, v.signals, v.playbook_id,
-                   v.created_at, v.metadata, v.ledger_seq)::afu9_policy.verdict, s) a
+                   v.created_at, v.metadata, v.ledger_seq)::afu9_policy.verdict,
+               ROW(s.id, s.version, s.policies, s.created_at, s.metadata, s.policy_hash)::afu9_policy.policy_snapshot) a
      WHERE (since IS NULL OR v.created_at > now() - since)
        AND (only_verdict IS NULL OR v.id = only_verdict)
 $$;

@@ -16,7 +16,8 @@ SET jit = off
 AS $$
     -- Written for indexes, so that a window of a million runs is read from indexes, not tables:
     -- totals from the created_at indexes, the uncovered and unlinked from partial indexes of
-    -- the few rows without a snapshot, modified snapshots from (document_hash, created_at).
+    -- the few rows without a snapshot; modified snapshots only looked for when a stored
+    -- document no longer hashes to its key.
     -- MATERIALIZED: inlined, each use of runs.total below would count the runs again.
     WITH runs AS MATERIALIZED (
         SELECT (SELECT count(*) FROM public.workflow_executions
@@ -31,23 +32,23 @@ AS $$
                                                                WHERE e.id = v.execution_id)) AS traced
           FROM public.verdicts v
          WHERE v.created_at > now() - since
-    ), snapshotted AS (
-        -- The distinct documents snapshots name (few): one index probe each.
-        WITH RECURSIVE hashes(hash) AS (
-            (SELECT document_hash FROM afu9_policy.policy_snapshot_records ORDER BY document_hash LIMIT 1)
-            UNION ALL
-            SELECT (SELECT r.document_hash FROM afu9_policy.policy_snapshot_records r
-                     WHERE r.document_hash > h.hash ORDER BY r.document_hash LIMIT 1)
-              FROM hashes h WHERE h.hash IS NOT NULL
-        )
-        SELECT hash FROM hashes WHERE hash IS NOT NULL
+    ), bad_documents AS MATERIALIZED (
+        -- Stored documents that no longer hash to their key: none, unless tampered with.
+        SELECT d.hash FROM afu9_policy.policy_documents d
+         WHERE d.hash <> sha256(convert_to(d.body::text, 'UTF8'))
     ), modified AS (
-        SELECT count(*) AS total
-          FROM snapshotted s
-          JOIN afu9_policy.policy_snapshot_records r ON r.document_hash = s.hash
-         WHERE r.created_at > now() - since
-           AND NOT EXISTS (SELECT 1 FROM afu9_policy.policy_documents d
-                            WHERE d.hash = s.hash AND d.hash = sha256(convert_to(d.body::text, 'UTF8')))
+        -- Snapshots naming such a document, in runs' rows (through their version) and in the
+        -- snapshot store; counted only when there are any.
+        SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM bad_documents) THEN 0 ELSE
+                   (SELECT count(*) FROM public.workflow_executions e
+                     WHERE e.created_at > now() - since
+                       AND e.policy_version_id IN (SELECT v.id FROM afu9_policy.policy_versions v
+                                                    WHERE v.document_hash IN (SELECT hash FROM bad_documents)))
+                 + (SELECT count(*) FROM afu9_policy.policy_snapshot_records r
+                     WHERE r.created_at > now() - since AND r.document_hash IN (SELECT hash FROM bad_documents)
+                       AND NOT EXISTS (SELECT 1 FROM public.workflow_executions e
+                                        WHERE e.policy_snapshot_id = r.id AND e.policy_version_id IS NOT NULL))
+               END AS total
     )
     SELECT runs.total,
            round((runs.total - runs.uncovered) * 100.0 / nullif(runs.total, 0), 2),
@@ -65,13 +66,13 @@ SELECT * FROM policy_kpis(interval '7 days');
 COMMENT ON VIEW policy_kpis IS 'policy_kpis(interval) over the last 7 days: one row.';
 
 CREATE OR REPLACE FUNCTION get_policy_snapshot_for_execution(execution_id uuid)
-RETURNS afu9_policy.policy_snapshots
+RETURNS afu9_policy.policy_snapshot
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
     SELECT s.*
       FROM public.workflow_executions e
-      JOIN afu9_policy.policy_snapshots s ON s.id = e.policy_snapshot_id
+     CROSS JOIN LATERAL afu9_policy.policy_snapshot(e.policy_snapshot_id) s
      WHERE e.id = get_policy_snapshot_for_execution.execution_id
 $$;
 COMMENT ON FUNCTION get_policy_snapshot_for_execution(uuid) IS

@@ -149,6 +149,17 @@ CREATE TYPE afu9_policy.verdict AS (
     playbook_id text, created_at timestamptz, metadata jsonb, ledger_seq bigint
 );
 COMMENT ON TYPE afu9_policy.verdict IS 'A verdict as the AFU-9 design has it (the columns of public.verdicts that the extension reads).';
+CREATE TYPE afu9_policy.policy_snapshot AS (
+    id uuid, version text, policies jsonb, created_at timestamptz, metadata jsonb, policy_hash bytea
+);
+COMMENT ON TYPE afu9_policy.policy_snapshot IS 'A policy snapshot as the AFU-9 design shows it, with the hash of its document.';
+-- From now on a run's snapshot is in its own row; 0.2.0's stay in the snapshot store.
+COMMENT ON TABLE afu9_policy.policy_snapshot_records IS
+    'The snapshot store: snapshots not in a run''s row (inserted directly, adopted from AFU-9, or from before 0.3.0), each naming its policy document by hash. UPDATE and TRUNCATE are rejected.';
+COMMENT ON TABLE afu9_policy.policy_ledger IS
+    'Hash chains over snapshots (stored apart, and in runs'' rows), published policy versions and verdicts, in insertion order. Append-only.';
+COMMENT ON COLUMN afu9_policy.policy_ledger.chain IS 'policy_snapshots (stored apart), run_snapshots (in runs'' rows), policy_versions or verdicts.';
+COMMENT ON COLUMN afu9_policy.policy_ledger.row_seq IS 'The chained row''s ledger_seq (insertion order); for run_snapshots, when it was taken (microseconds since 1970).';
 CREATE TYPE afu9_policy.run AS (
     id uuid, workflow_id text, status text, input jsonb, output jsonb, context jsonb, started_at timestamptz,
     completed_at timestamptz, error text, triggered_by text, github_run_id text, repository_id uuid,

@@ -8,7 +8,7 @@ check() { # name, expected, actual
 # verdict references its run's snapshot, no verdict is non-compliant, the ledger verifies.
 check_invariants() { # db, label
     check "$2: every run has a snapshot" "0" \
-        "$(q "$1" "SELECT count(*) FROM workflow_executions e LEFT JOIN policy_snapshot_records s ON s.id = e.policy_snapshot_id WHERE s.id IS NULL")"
+        "$(q "$1" "SELECT count(*) FROM workflow_executions e LEFT JOIN afu9_policy.policy_snapshots s ON s.id = e.policy_snapshot_id WHERE s.id IS NULL")"
     check "$2: every verdict references its run's snapshot" "0" \
         "$(q "$1" "SELECT count(*) FROM verdicts v LEFT JOIN workflow_executions e ON e.id = v.execution_id WHERE e.policy_snapshot_id IS DISTINCT FROM v.policy_snapshot_id")"
     check "$2: no verdict is non-compliant" "0" "$(q "$1" "SELECT count(*) FROM noncompliant_verdicts")"

@@ -19,7 +19,7 @@ check "every committed run is stored" "$runs" "$(q afu9_load "SELECT count(*) FR
 check "every committed run with a verdict is stored" "$with_verdicts" \
     "$(q afu9_load "SELECT count(*) FROM workflow_executions WHERE workflow_id = 'load-verdict'")"
 check "every committed verdict is stored" "$with_verdicts" "$(q afu9_load "SELECT count(*) FROM verdicts")"
-check "runs snapshotted both versions" "2" "$(q afu9_load "SELECT count(DISTINCT s.version) FROM workflow_executions e JOIN policy_snapshot_records s ON s.id = e.policy_snapshot_id")"
+check "runs snapshotted both versions" "2" "$(q afu9_load "SELECT count(DISTINCT s.version) FROM workflow_executions e JOIN afu9_policy.policy_snapshots s ON s.id = e.policy_snapshot_id")"
 check "every run's INSERT recorded the snapshot it saw" "$((runs + with_verdicts))" "$(q afu9_load "SELECT count(*) FROM load_seen")"
 check "every run snapshotted the version active when its INSERT began" "0" "$(misversioned afu9_load)"
 check_invariants afu9_load "after the load"

@@ -114,7 +114,7 @@ INSERT INTO verdicts (execution_id, policy_snapshot_id, fingerprint_id, error_cl
 VALUES ('00000000-0000-4000-8000-0000000000e1', (SELECT snapshot FROM before WHERE run = '00000000-0000-4000-8000-0000000000e2'),
         'fp', 'UNKNOWN', 'Unknown', 50, 'OPEN_ISSUE');
 \echo :SQLSTATE
--- Foreign keys are skipped in this mode; the delete guard is not.
+-- The delete guard is not skipped in this mode.
 DELETE FROM policy_snapshot_records WHERE id = (SELECT snapshot FROM before WHERE run = '00000000-0000-4000-8000-0000000000e1');
 \echo :SQLSTATE
 DELETE FROM policy_snapshot_records WHERE id = (SELECT snapshot FROM before WHERE run = '00000000-0000-4000-8000-0000000000e3');
@@ -136,10 +136,15 @@ SELECT count(*) AS runs_still_linked
 SELECT count(*) AS documents FROM policy_documents;
 SELECT count(*) AS verdicts, min(confidence_score) AS confidence_score FROM verdicts;
 
--- A snapshot no verdict references can be deleted; its run keeps existing, unlinked.
+-- A stored snapshot a run names cannot be deleted, even if no verdict references it (no run
+-- loses its snapshot) ...
 DELETE FROM policy_snapshots WHERE id = (SELECT snapshot FROM before WHERE run = '00000000-0000-4000-8000-0000000000e2');
+\echo :SQLSTATE
 SELECT id, policy_snapshot_id FROM workflow_executions WHERE id = '00000000-0000-4000-8000-0000000000e2';
--- ... and such a run cannot be pointed at another snapshot afterwards.
+-- ... one nothing names can.
+INSERT INTO policy_snapshots (id, version, policies) VALUES ('00000000-0000-4000-8000-0000000000b9', 'v1.0.0', active_policy());
+DELETE FROM policy_snapshots WHERE id = '00000000-0000-4000-8000-0000000000b9' RETURNING id;
+-- A run cannot be pointed at another snapshot.
 UPDATE workflow_executions SET policy_snapshot_id = (SELECT snapshot FROM before WHERE run = '00000000-0000-4000-8000-0000000000e3')
  WHERE id = '00000000-0000-4000-8000-0000000000e2';
 \echo :SQLSTATE

@@ -19,24 +19,35 @@ INSERT INTO verdicts (execution_id, fingerprint_id, error_class, service, confid
 SELECT id, 'fp', 'UNKNOWN', 'Unknown', 50, 'OPEN_ISSUE' FROM workflow_executions WHERE status = 'failed';
 SELECT * FROM policy_kpis;
 
--- A run whose snapshot was deleted is not covered.
-DELETE FROM policy_snapshots
- WHERE id = (SELECT policy_snapshot_id FROM workflow_executions WHERE id = '00000000-0000-4000-8000-0000000000e4');
+-- A run inserted while the tables' owner had switched the snapshot trigger off is not covered.
+ALTER TABLE workflow_executions DISABLE TRIGGER take_policy_snapshot;
+INSERT INTO workflow_executions (id, workflow_id, status) VALUES ('00000000-0000-4000-8000-0000000000e5', 'wf', 'failed');
+ALTER TABLE workflow_executions ENABLE ALWAYS TRIGGER take_policy_snapshot;
 SELECT executions, coverage_percentage FROM policy_kpis;
 
 -- An unlinked verdict (warn mode, run without snapshot) lowers linkage and traceability.
 SET afu9_policy.on_snapshot_failure = warn;
 SET client_min_messages = error;
 INSERT INTO verdicts (execution_id, fingerprint_id, error_class, service, confidence_score, proposed_action)
-VALUES ('00000000-0000-4000-8000-0000000000e4', 'fp', 'UNKNOWN', 'Unknown', 50, 'OPEN_ISSUE');
+VALUES ('00000000-0000-4000-8000-0000000000e5', 'fp', 'UNKNOWN', 'Unknown', 50, 'OPEN_ISSUE');
 RESET client_min_messages;
 RESET afu9_policy.on_snapshot_failure;
 SELECT verdicts, linkage_percentage, traceability_percentage FROM policy_kpis;
 
--- A verdict linked to another run's snapshot (only possible with the guard bypassed) is
--- linked but not traceable.
+-- A verdict linked to another run's snapshot is refused by the foreign key, even with the
+-- link trigger off ...
 BEGIN;
 ALTER TABLE verdicts DISABLE TRIGGER link_verdict_to_snapshot;
+\set VERBOSITY terse
+INSERT INTO verdicts (execution_id, policy_snapshot_id, fingerprint_id, error_class, service, confidence_score, proposed_action)
+SELECT '00000000-0000-4000-8000-0000000000e1', policy_snapshot_id, 'fp', 'UNKNOWN', 'Unknown', 50, 'OPEN_ISSUE'
+  FROM workflow_executions WHERE id = '00000000-0000-4000-8000-0000000000e2';
+\set VERBOSITY default
+ROLLBACK;
+-- ... and, with foreign keys skipped too (a superuser's replica mode), is linked but not traceable.
+BEGIN;
+ALTER TABLE verdicts DISABLE TRIGGER link_verdict_to_snapshot;
+SET LOCAL session_replication_role = replica;
 INSERT INTO verdicts (execution_id, policy_snapshot_id, fingerprint_id, error_class, service, confidence_score, proposed_action)
 SELECT '00000000-0000-4000-8000-0000000000e1', policy_snapshot_id, 'fp', 'UNKNOWN', 'Unknown', 50, 'OPEN_ISSUE'
   FROM workflow_executions WHERE id = '00000000-0000-4000-8000-0000000000e2';

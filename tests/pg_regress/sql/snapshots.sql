@@ -50,10 +50,11 @@ SELECT count(*) AS runs,
        count(*) FILTER (WHERE s.policies = active_policy()) AS complete_policy,
        count(*) FILTER (WHERE s.metadata->>'execution_id' = e.id::text) AS names_its_run,
        count(*) FILTER (WHERE s.metadata->>'created_by' = current_user) AS names_its_author,
-       count(*) FILTER (WHERE r.xmin = e.xmin) AS same_transaction
+       count(*) FILTER (WHERE e.policy_version_id IS NOT NULL AND e.policy_snapshot_taken_at = s.created_at) AS in_its_row
   FROM workflow_executions e
-  JOIN policy_snapshots s ON s.id = e.policy_snapshot_id
-  JOIN policy_snapshot_records r ON r.id = s.id;
+  JOIN policy_snapshots s ON s.id = e.policy_snapshot_id;
+-- Nothing else is written per run.
+SELECT count(*) AS stored_apart FROM policy_snapshot_records;
 SELECT count(*) AS run_updates FROM run_updates;
 
 -- 56 snapshots, one stored policy document.
@@ -90,8 +91,8 @@ SELECT (SELECT count(*) FROM policy_documents) AS documents,
 
 -- Rejected: a snapshot that does not exist, one another run has, a malformed version,
 -- policies that are not an object.
-INSERT INTO workflow_executions (workflow_id, status, policy_snapshot_id)
-VALUES ('wf-restore', 'completed', '00000000-0000-4000-8000-00000000dead');
+INSERT INTO workflow_executions (id, workflow_id, status, policy_snapshot_id)
+VALUES ('00000000-0000-4000-8000-0000000000c0', 'wf-restore', 'completed', '00000000-0000-4000-8000-00000000dead');
 \echo :SQLSTATE
 INSERT INTO workflow_executions (workflow_id, status, policy_snapshot_id)
 VALUES ('wf-restore', 'completed', '00000000-0000-4000-8000-000000000001');
@@ -120,26 +121,35 @@ SELECT workflow_id, status, policy_version, policy_definition = active_policy() 
 SELECT array_agg(column_name::text ORDER BY ordinal_position) AS columns
   FROM information_schema.columns WHERE table_name = 'executions_with_policy';
 
--- An INSERT ... ON CONFLICT that inserts nothing leaves behind the snapshot taken for it; no
--- other run can carry that snapshot, nor any snapshot taken for another run.
+-- An INSERT ... ON CONFLICT that inserts nothing leaves nothing behind: the snapshot is in the
+-- row that was not inserted.
 INSERT INTO workflow_executions (id, workflow_id) VALUES ('00000000-0000-4000-8000-0000000000c1', 'wf-conflict')
 ON CONFLICT (id) DO NOTHING;
 INSERT INTO workflow_executions (id, workflow_id) VALUES ('00000000-0000-4000-8000-0000000000c1', 'wf-conflict')
 ON CONFLICT (id) DO NOTHING;
-CREATE TEMP TABLE left_behind AS
-SELECT r.id FROM policy_snapshot_records r
- WHERE r.execution_id = '00000000-0000-4000-8000-0000000000c1'
-   AND NOT EXISTS (SELECT 1 FROM workflow_executions e WHERE e.policy_snapshot_id = r.id);
-SELECT count(*) AS left_behind FROM left_behind;
+SELECT count(*) AS snapshots_of_c1 FROM policy_snapshots WHERE metadata->>'execution_id' = '00000000-0000-4000-8000-0000000000c1';
+-- A snapshot stored for one run (here: the application's own snapshot-and-link for a run
+-- stored while the owner had the trigger off) cannot be carried by another run (23514), nor
+-- can another run's (23505).
+ALTER TABLE workflow_executions DISABLE TRIGGER take_policy_snapshot;
+INSERT INTO workflow_executions (id, workflow_id) VALUES ('00000000-0000-4000-8000-0000000000c9', 'wf-unguarded');
+ALTER TABLE workflow_executions ENABLE ALWAYS TRIGGER take_policy_snapshot;
+CREATE TEMP TABLE stored_for_c9 AS
+WITH s AS (INSERT INTO policy_snapshots (version, policies, metadata)
+           VALUES ('v1.0.0', active_policy(), '{"execution_id": "00000000-0000-4000-8000-0000000000c9"}') RETURNING id)
+SELECT id FROM s;
 -- (The snapshot's id is random: the message is shown without it; 23514.)
 DO $$
 BEGIN
     INSERT INTO workflow_executions (id, workflow_id, policy_snapshot_id)
-    SELECT '00000000-0000-4000-8000-0000000000c2', 'wf-reuse', id FROM left_behind;
+    SELECT '00000000-0000-4000-8000-0000000000c2', 'wf-reuse', id FROM stored_for_c9;
 EXCEPTION WHEN check_violation THEN
     RAISE NOTICE '%', regexp_replace(SQLERRM, 'snapshot \S+:', 'snapshot <id>:');
 END
 $$;
+-- ... while the run it was stored for may be linked to it, as the application does.
+UPDATE workflow_executions SET policy_snapshot_id = (SELECT id FROM stored_for_c9)
+ WHERE id = '00000000-0000-4000-8000-0000000000c9' RETURNING policy_snapshot_id IS NOT NULL AS linked;
 INSERT INTO workflow_executions (id, workflow_id, policy_snapshot_id)
 SELECT '00000000-0000-4000-8000-0000000000c3', 'wf-reuse', policy_snapshot_id
   FROM workflow_executions WHERE id = '00000000-0000-4000-8000-0000000000e1';

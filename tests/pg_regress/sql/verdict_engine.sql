@@ -66,6 +66,7 @@ SELECT * FROM audit_verdict('00000000-0000-4000-8000-00000000dead');
 ALTER TABLE verdicts DISABLE TRIGGER link_verdict_to_snapshot;
 ALTER TABLE verdicts DROP CONSTRAINT verdicts_confidence_score_check;
 ALTER TABLE verdicts DROP CONSTRAINT verdicts_proposed_action_check;
+ALTER TABLE verdicts DROP CONSTRAINT verdicts_run_policy_snapshot_fkey;
 INSERT INTO verdicts (id, execution_id, policy_snapshot_id, fingerprint_id, error_class, service,
                       confidence_score, proposed_action, signals, created_at) VALUES
     ('00000000-0000-4000-8000-0000000000f1', '00000000-0000-4000-8000-0000000000e1', '00000000-0000-4000-8000-0000000000b1',

@@ -4,7 +4,7 @@
 SELECT count(*)
   FROM load_seen l
   JOIN workflow_executions e ON e.id = l.run_id
-  JOIN policy_snapshot_records s ON s.id = e.policy_snapshot_id
+  JOIN afu9_policy.policy_snapshots s ON s.id = e.policy_snapshot_id
  WHERE s.version IS DISTINCT FROM (
        SELECT v.version
          FROM policy_activations a JOIN policy_versions v ON v.id = a.policy_version_id
