@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Insert cost of a run, side by side, run inside pg_virtualenv by bench/run.sh: prints name|value.
-#   single-row INSERTs with pgbench (1 and 4 clients) into (a) a plain table, (b) the extension's
-#   workflow_executions, (c) the old three-statement flow; then bulk INSERT ... SELECT into (a)
-#   and (b); generate_verdict from one pgbench client per core; then policy_kpis and
-#   factory_status over what is there.
+#   single-row INSERTs with pgbench (simple and prepared protocol, 1 and 4 clients) into (a) a
+#   plain table, (b) the extension's workflow_executions, (c) the old three-statement flow; then
+#   bulk INSERT ... SELECT and COPY into (a) and (b); generate_verdict from one pgbench client per
+#   core; then policy_kpis and factory_status over what is there.
 set -euo pipefail
 seconds=$1
 bulk=$2
@@ -30,12 +30,19 @@ pgbench_report() {
     [ -n "$(tps_of "$report")" ] || { echo "$report" >&2; return 1; }
     echo "$report"
 }
-for clients in 1 4; do
-    for case in plain extension old_flow; do
-        result=$(pgbench_report -c "$clients" -j "$clients" -T "$seconds" -f "bench/insert_$case.sql")
-        latency=$(echo "$result" | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p')
-        echo "tps_${case}_${clients}|$(tps_of "$result")"
-        echo "latency_${case}_${clients}|${latency}"
+# Both protocols: clients use both (simple: one message per statement; prepared: parsed and
+# planned once per connection). The old flow passes the run's id on as a value, which each
+# protocol writes differently.
+for protocol in simple prepared; do
+    for clients in 1 4; do
+        for case in plain extension old_flow; do
+            script=bench/insert_$case.sql
+            [ "$case" = old_flow ] && script=bench/insert_old_flow_$protocol.sql
+            result=$(pgbench_report -M "$protocol" -c "$clients" -j "$clients" -T "$seconds" -f "$script")
+            latency=$(echo "$result" | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p')
+            echo "tps_${protocol}_${case}_${clients}|$(tps_of "$result")"
+            echo "latency_${protocol}_${case}_${clients}|${latency}"
+        done
     done
 done
 # generate_verdict from one client per core: verdicts per second for the machine.
@@ -60,6 +67,15 @@ INSERT INTO workflow_executions (workflow_id, status, triggered_by, started_at, 
 SELECT 'bulk', CASE WHEN g % 10 = 0 THEN 'failed' ELSE 'completed' END, 'bulk', now() - interval '1 hour', now()
   FROM generate_series(1, :bulk) g;
 SELECT 'bulk_extension_s|' || round(extract(epoch FROM clock_timestamp() - t)::numeric, 2) FROM clock;
+-- COPY of the same runs from a file, into (a) and (b).
+COPY (SELECT 'copy', CASE WHEN g % 10 = 0 THEN 'failed' ELSE 'completed' END, 'copy', now() - interval '1 hour', now()
+        FROM generate_series(1, :bulk) g) TO '/tmp/afu9_bench_runs.csv';
+TRUNCATE clock; INSERT INTO clock VALUES (clock_timestamp());
+COPY plain_runs (workflow_id, status, triggered_by, started_at, completed_at) FROM '/tmp/afu9_bench_runs.csv';
+SELECT 'copy_plain_s|' || round(extract(epoch FROM clock_timestamp() - t)::numeric, 2) FROM clock;
+TRUNCATE clock; INSERT INTO clock VALUES (clock_timestamp());
+COPY workflow_executions (workflow_id, status, triggered_by, started_at, completed_at) FROM '/tmp/afu9_bench_runs.csv';
+SELECT 'copy_extension_s|' || round(extract(epoch FROM clock_timestamp() - t)::numeric, 2) FROM clock;
 VACUUM ANALYZE;
 SELECT 'kpi_runs|' || count(*) FROM workflow_executions;
 SELECT 'kpi_verdicts|' || count(*) FROM verdicts;
@@ -74,3 +90,4 @@ SELECT length(factory_status()::text) \g /dev/null
 SELECT 'factory_status_ms|' || round(extract(epoch FROM clock_timestamp() - t)::numeric * 1000, 1) FROM clock;
 SQL
 dropdb "$db"
+rm -f /tmp/afu9_bench_runs.csv

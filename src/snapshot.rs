@@ -9,6 +9,7 @@ use crate::settings::{SnapshotFailure, ON_SNAPSHOT_FAILURE};
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
+use pgrx::PgTupleDesc;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -59,68 +60,111 @@ thread_local! {
         RefCell::new(ActiveCache { key: None, by_repository: HashMap::new(), actor: None });
 }
 
-/// BEFORE INSERT on workflow_executions (SECURITY DEFINER, see sql/schema/access.sql).
+/// The columns the trigger reads and writes, by attribute number, with the types they must have.
+struct Columns {
+    id: i32,
+    repository_id: i32,
+    snapshot_id: i32,
+    version_id: i32,
+    taken_at: i32,
+    taken_by: i32,
+}
+
+impl Columns {
+    /// Looked up per call (a short scan of the row's attributes): the application may alter its table.
+    unsafe fn of(desc: pg_sys::TupleDesc) -> Columns {
+        let find = |name: &std::ffi::CStr, type_oid: pg_sys::Oid| {
+            let n = pg_sys::SPI_fnumber(desc, name.as_ptr());
+            let found = n > 0 && pg_sys::SPI_gettypeid(desc, n) == type_oid;
+            if !found {
+                misuse(&format!("workflow_executions has no column {} of type {}", name.to_string_lossy(),
+                                std::ffi::CStr::from_ptr(pg_sys::format_type_be(type_oid)).to_string_lossy()));
+            }
+            n
+        };
+        Columns {
+            id: find(c"id", pg_sys::UUIDOID),
+            repository_id: find(c"repository_id", pg_sys::UUIDOID),
+            snapshot_id: find(c"policy_snapshot_id", pg_sys::UUIDOID),
+            version_id: find(c"policy_version_id", pg_sys::INT8OID),
+            taken_at: find(c"policy_snapshot_taken_at", pg_sys::TIMESTAMPTZOID),
+            taken_by: find(c"policy_snapshot_taken_by", pg_sys::TEXTOID),
+        }
+    }
+}
+
+/// BEFORE INSERT on workflow_executions (SECURITY DEFINER, see sql/schema/access.sql). It works on
+/// the raw row: one heap_modify_tuple_by_cols for the four columns, since it runs once per run.
 #[pg_trigger]
 fn take_policy_snapshot<'a>(
     trigger: &'a PgTrigger<'a>,
-) -> Result<Option<PgHeapTuple<'a, AllocatedByRust>>, Infallible> {
+) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, Infallible> {
     let before_insert = matches!(trigger.when(), Ok(PgTriggerWhen::Before))
-        && matches!(trigger.op(), Ok(PgTriggerOperation::Insert));
-    let (true, Some(new)) = (before_insert, trigger.new()) else {
+        && matches!(trigger.op(), Ok(PgTriggerOperation::Insert))
+        && matches!(trigger.level(), PgTriggerLevel::Row);
+    if !before_insert {
         misuse("it must be a BEFORE INSERT trigger FOR EACH ROW");
+    }
+    let data = trigger.trigger_data();
+    let (tuple, desc) = (data.tg_trigtuple, unsafe { (*data.tg_relation).rd_att });
+    let columns = unsafe { Columns::of(desc) };
+    let uuid = |n: i32| unsafe {
+        let mut null = false;
+        let datum = pg_sys::SPI_getbinval(tuple, desc, n, &mut null);
+        pgrx::Uuid::from_datum(datum, null)
     };
-    let uuid = |name: &str| {
-        new.get_by_name::<pgrx::Uuid>(name)
-            .unwrap_or_else(|e| misuse(&e.to_string()))
-    };
-    let run_id = uuid("id");
-    let repository = uuid("repository_id");
+    let run_id = uuid(columns.id);
     // The snapshot tables live where this function does: the extension's schema.
     let namespace = unsafe { pg_sys::get_func_namespace(trigger.trigger().tgfoid) };
-    if let Some(named) = uuid("policy_snapshot_id") {
+    let row = |values: [Option<pg_sys::Datum>; 4]| unsafe {
+        let mut cols = [columns.snapshot_id, columns.version_id, columns.taken_at, columns.taken_by];
+        let mut datums = values.map(|v| v.unwrap_or(pg_sys::Datum::from(0)));
+        let mut nulls = values.map(|v| v.is_none());
+        let modified = pg_sys::heap_modify_tuple_by_cols(
+            tuple, desc, 4, cols.as_mut_ptr(), datums.as_mut_ptr(), nulls.as_mut_ptr(),
+        );
+        Ok(Some(PgHeapTuple::from_heap_tuple(PgTupleDesc::from_pg_unchecked(desc), modified)))
+    };
+    if let Some(named) = uuid(columns.snapshot_id) {
         // A row replayed by replication (a standby's apply, a Citus shard move) carries the
         // snapshot taken on its origin: it keeps it.
         if unsafe { pg_sys::SessionReplicationRole } == pg_sys::SESSION_REPLICATION_ROLE_REPLICA as i32 {
-            return Ok(Some(new.into_owned()));
+            return Ok(Some(unsafe { PgHeapTuple::from_heap_tuple(PgTupleDesc::from_pg_unchecked(desc), tuple) }));
         }
         // A run that names a stored snapshot keeps it, if it was taken for this very run: no
-        // run may carry another's, or one left behind by an INSERT that did not happen.
+        // run may carry another's, or one left behind by an INSERT that did not happen. Only a
+        // snapshot the trigger takes is written into the row.
         with_spi(|| check_taken_for(plans(namespace), named, run_id));
-        // Only a snapshot the trigger takes is written into the row.
-        let mut new = new.into_owned();
-        let cleared = new
-            .set_by_name::<Option<i64>>("policy_version_id", None)
-            .and_then(|()| new.set_by_name::<Option<TimestampWithTimeZone>>("policy_snapshot_taken_at", None))
-            .and_then(|()| new.set_by_name::<Option<String>>("policy_snapshot_taken_by", None));
-        cleared.unwrap_or_else(|e| misuse(&e.to_string()));
-        return Ok(Some(new));
+        return row([named.into_datum(), None, None, None]);
     }
 
-    let active = with_spi(|| active_version(plans(namespace), repository));
-    let mut new = new.into_owned();
-    match active {
-        Some(active) => {
-            new.set_by_name("policy_snapshot_id", random_uuid())
-                .unwrap_or_else(|e| misuse(&e.to_string()));
-            new.set_by_name("policy_version_id", active.version_id)
-                .unwrap_or_else(|e| misuse(&e.to_string()));
-            new.set_by_name("policy_snapshot_taken_at", taken_at())
-                .unwrap_or_else(|e| misuse(&e.to_string()));
-            new.set_by_name("policy_snapshot_taken_by", actor())
-                .unwrap_or_else(|e| misuse(&e.to_string()));
+    match active_version(namespace, uuid(columns.repository_id)) {
+        Some(active) => row([
+            snapshot_uuid().into_datum(),
+            active.version_id.into_datum(),
+            taken_at().into_datum(),
+            actor().into_datum(),
+        ]),
+        None => {
+            no_active_policy(run_id);
+            Ok(Some(unsafe { PgHeapTuple::from_heap_tuple(PgTupleDesc::from_pg_unchecked(desc), tuple) }))
         }
-        None => no_active_policy(run_id),
     }
-    Ok(Some(new))
 }
 
-/// A version 4 (random) UUID, from PostgreSQL's strong random source, as gen_random_uuid().
-fn random_uuid() -> pgrx::Uuid {
+/// A version 7 UUID (RFC 9562): milliseconds since 1970, then random bits from PostgreSQL's strong
+/// random source. Time-ordered, so that the runs' index on their snapshot id grows at its end,
+/// as with a sequence, instead of touching a random page per run.
+fn snapshot_uuid() -> pgrx::Uuid {
     let mut bytes = [0u8; 16];
-    if !unsafe { pg_sys::pg_strong_random(bytes.as_mut_ptr().cast(), bytes.len()) } {
+    if !unsafe { pg_sys::pg_strong_random(bytes.as_mut_ptr().add(6).cast(), 10) } {
         error!("take_policy_snapshot: could not generate random values");
     }
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    // PostgreSQL counts microseconds from 2000-01-01; Unix time from 1970-01-01.
+    const UNIX_TO_POSTGRES_MS: i64 = 946_684_800_000;
+    let millis = (unsafe { pg_sys::GetCurrentTimestamp() } / 1000 + UNIX_TO_POSTGRES_MS) as u64;
+    bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+    bytes[6] = (bytes[6] & 0x0f) | 0x70;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     pgrx::Uuid::from_bytes(bytes)
 }
@@ -268,26 +312,32 @@ fn visibility_key() -> Option<VisibilityKey> {
 }
 
 /// The repository's active version, else the global one, as the statement's snapshot sees them.
-fn active_version(plans: Plans, repository: Option<pgrx::Uuid>) -> Option<Active> {
+/// SPI is connected only when the cache does not hold it.
+fn active_version(namespace: pg_sys::Oid, repository: Option<pgrx::Uuid>) -> Option<Active> {
     let key = visibility_key();
-    CACHE.with(|cell| {
+    let slot = repository.map(|r| *r.as_bytes());
+    let cached = CACHE.with(|cell| {
         let mut cache = cell.borrow_mut();
         if key.is_none() || cache.key != key || cache.by_repository.len() > CACHE_LIMIT {
             cache.by_repository.clear();
+            cache.actor = None;
             cache.key = key;
         }
-        let slot = repository.map(|r| *r.as_bytes());
-        if let Some(found) = cache.by_repository.get(&slot) {
-            return *found;
-        }
-        // Read-only, the lookups see the statement's snapshot.
-        let read_only = key.is_some();
-        let found = repository
+        cache.by_repository.get(&slot).copied()
+    });
+    if let Some(found) = cached {
+        return found;
+    }
+    // Read-only, the lookups see the statement's snapshot.
+    let read_only = key.is_some();
+    let found = with_spi(|| {
+        let plans = plans(namespace);
+        repository
             .and_then(|r| lookup(plans.scoped, &[r.into_datum()], read_only))
-            .or_else(|| lookup(plans.global, &[], read_only));
-        cache.by_repository.insert(slot, found);
-        found
-    })
+            .or_else(|| lookup(plans.global, &[], read_only))
+    });
+    CACHE.with(|cell| cell.borrow_mut().by_repository.insert(slot, found));
+    found
 }
 
 fn lookup(

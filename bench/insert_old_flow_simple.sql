@@ -1,4 +1,5 @@
 -- (c) the old application flow: run, snapshot with the full policy, link; one transaction
+-- (simple protocol: the ids are written into the text, quoted)
 BEGIN;
 INSERT INTO old_runs (workflow_id, status, triggered_by) VALUES ('bench', 'running', 'pgbench') RETURNING id AS run_id \gset
 INSERT INTO old_snapshots (version, policies, metadata)
