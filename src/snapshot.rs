@@ -72,12 +72,14 @@ struct Columns {
 
 impl Columns {
     /// Looked up per call (a short scan of the row's attributes): the application may alter its table.
-    unsafe fn of(desc: pg_sys::TupleDesc) -> Columns {
+    unsafe fn of(relation: pg_sys::Relation) -> Columns {
+        let desc = (*relation).rd_att;
         let find = |name: &std::ffi::CStr, type_oid: pg_sys::Oid| {
             let n = pg_sys::SPI_fnumber(desc, name.as_ptr());
             let found = n > 0 && pg_sys::SPI_gettypeid(desc, n) == type_oid;
             if !found {
-                misuse(&format!("workflow_executions has no column {} of type {}", name.to_string_lossy(),
+                let table = std::ffi::CStr::from_ptr((*(*relation).rd_rel).relname.data.as_ptr());
+                misuse(&format!("{} has no column {} of type {}", table.to_string_lossy(), name.to_string_lossy(),
                                 std::ffi::CStr::from_ptr(pg_sys::format_type_be(type_oid)).to_string_lossy()));
             }
             n
@@ -107,7 +109,7 @@ fn take_policy_snapshot<'a>(
     }
     let data = trigger.trigger_data();
     let (tuple, desc) = (data.tg_trigtuple, unsafe { (*data.tg_relation).rd_att });
-    let columns = unsafe { Columns::of(desc) };
+    let columns = unsafe { Columns::of(data.tg_relation) };
     let uuid = |n: i32| unsafe {
         let mut null = false;
         let datum = pg_sys::SPI_getbinval(tuple, desc, n, &mut null);

@@ -24,7 +24,6 @@ bench_seconds=${CITUS_BENCH_SECONDS:-5}
 coordinator=${CITUS_PORTS%% *}
 workers=${CITUS_PORTS#* }
 work=$(mktemp -d)
-chmod 755 "$work"
 started=$SECONDS
 
 cleanup() {
@@ -38,11 +37,10 @@ trap 'exit 130' INT TERM
 
 # psql on a node of the cluster (not pg_virtualenv's): c PORT SQL, one value per line.
 c() { local port=$1; shift; citus_psql "$port" -At "$@"; }
-# The SQLSTATE a statement fails with on the coordinator, empty if it succeeds; the error
-# goes to $work/last_error.
-# Each argument is a statement of its own (Citus propagates DDL by its query string, and
-# refuses a string of several commands: "cannot insert multiple commands into a prepared
-# statement"); they run in one session, so a BEGIN holds them in one transaction.
+# The SQLSTATE statements fail with on the coordinator, empty if they succeed; the error goes
+# to $work/last_error. Each argument is a statement of its own, all in one session (a BEGIN
+# holds them in one transaction): Citus propagates DDL by its query string and refuses a
+# string of several commands ("cannot insert multiple commands into a prepared statement").
 sqlstate() {
     local statements=() s
     for s in "$@"; do statements+=(-c "$s"); done
@@ -193,7 +191,7 @@ state=$(sqlstate "$wrong")
 check "a verdict naming another snapshot than its run's is refused" "t" \
     "$([[ "$state" =~ ^23 ]] && echo t || echo "f ($state $(grep -m1 ERROR "$work/last_error"))")"
 # The composite foreign key alone, with the link trigger off (in a transaction rolled back).
-state=$(sqlstate "BEGIN" "SET LOCAL citus.enable_unsafe_triggers = on"
+state=$(sqlstate "BEGIN" "SET LOCAL citus.enable_unsafe_triggers = on" \
                  "ALTER TABLE public.verdicts DISABLE TRIGGER link_verdict_to_snapshot" "$wrong" "ROLLBACK")
 check "... refused by the composite foreign key itself (23503), on the run's node" "23503" "$state"
 grep -m1 ERROR "$work/last_error"
@@ -201,6 +199,7 @@ check "the link trigger is back after the rollback" "A" \
     "$(value "$coordinator" "SELECT tgenabled FROM pg_trigger WHERE tgrelid = 'public.verdicts'::regclass AND tgname = 'link_verdict_to_snapshot'")"
 
 # --- What the coordinator answers --------------------------------------------------------
+t=$(_citus_now)
 total_runs=$(value "$coordinator" "SELECT count(*) FROM public.workflow_executions")
 total_verdicts=$(value "$coordinator" "SELECT count(*) FROM public.verdicts")
 check "policy_kpis: every run covered, every verdict linked and traced" "$total_runs|100.00|$total_verdicts|100.00|100.00|0" \
@@ -211,14 +210,18 @@ check "noncompliant_verdicts is empty" "0" "$(value "$coordinator" "SELECT count
 check "factory_status(): totals of runs and verdicts" "$total_runs $total_verdicts" \
     "$(value "$coordinator" "SELECT (s->'runs'->>'total') || ' ' || (s->'verdicts'->'kpis'->>'totalVerdicts')
                                FROM afu9_policy.factory_status() s")"
+# Called with a value, not once per row of a query over the runs: Citus would run that query on
+# the workers' shards, where the function's own queries are refused ("cannot execute a
+# distributed query from a query on a shard").
+one=$(value "$coordinator" "SELECT id FROM public.workflow_executions WHERE workflow_id = 'citus-one'")
 check "generate_verdict() through the coordinator" "MISSING_SECRET" \
-    "$(value "$coordinator" "SELECT (afu9_policy.generate_verdict(id, '$signals')).error_class
-                               FROM public.workflow_executions WHERE workflow_id = 'citus-one'")"
+    "$(value "$coordinator" "SELECT (afu9_policy.generate_verdict('$one', '$signals')).error_class")"
 check "seal_policy_ledger() seals the runs' snapshots and the verdicts" "t" \
     "$(value "$coordinator" "SELECT afu9_policy.seal_policy_ledger() >= $total_runs")"
 check "verify_policy_ledger() finds nothing" "0" "$(value "$coordinator" "SELECT count(*) FROM afu9_policy.verify_policy_ledger()")"
 # The invariants every scenario ends with, asked of the coordinator.
 PGHOST=127.0.0.1 PGPORT=$coordinator PGUSER=postgres check_invariants "$CITUS_DB" "on the Citus coordinator"
+echo "KPIs, audits, status and ledger over $total_runs runs and $total_verdicts verdicts: $(_citus_took "$t")"
 
 # --- The snapshot trigger's cost ---------------------------------------------------------
 # Single-row run inserts through the coordinator, 4 clients: into the distributed runs (the
