@@ -15,13 +15,15 @@ SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 DECLARE
     updated afu9_policy.run;
+    -- A value, not now() in the CASE below: Citus sends no volatile call into CASE to a worker.
+    at timestamptz := now();
 BEGIN
     UPDATE public.workflow_executions e
        SET status = update_run_status.status,
            output = coalesce(update_run_status.output, e.output),
            error = coalesce(update_run_status.error, e.error),
            completed_at = CASE WHEN update_run_status.status IN ('completed', 'failed', 'cancelled')
-                               THEN coalesce(e.completed_at, now()) ELSE e.completed_at END
+                               THEN coalesce(e.completed_at, at) ELSE e.completed_at END
      WHERE e.id = update_run_status.execution_id
     RETURNING e.id, e.workflow_id, e.status, e.input, e.output, e.context, e.started_at, e.completed_at, e.error,
               e.triggered_by, e.github_run_id, e.repository_id, e.created_at, e.updated_at, e.policy_snapshot_id,

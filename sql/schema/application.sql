@@ -121,8 +121,7 @@ DECLARE
     view_name text;
 BEGIN
     IF to_regclass('public.policy_snapshots') IS NULL THEN
-        CREATE VIEW public.policy_snapshots AS
-        SELECT id, version, policies, created_at, metadata, policy_hash FROM afu9_policy.policy_snapshots;
+        EXECUTE 'CREATE VIEW public.policy_snapshots AS ' || afu9_policy._policy_snapshots_query();
         COMMENT ON VIEW public.policy_snapshots IS
             'Immutable policy snapshots, one per run, each with the complete policy that applied. UPDATE is rejected (SQLSTATE 23001); INSERT stores a snapshot with its document stored once (for a run that has one already: the same policy links to it, another is refused); DELETE fails while a verdict references the snapshot.';
         COMMENT ON COLUMN public.policy_snapshots.id IS 'Snapshot id.';
@@ -163,7 +162,7 @@ BEGIN
         CREATE VIEW public.executions_with_policy AS
         SELECT e.*, s.version AS policy_version, s.policies AS policy_definition, s.created_at AS policy_created_at
           FROM public.workflow_executions e
-          LEFT JOIN afu9_policy.policy_snapshots s ON s.id = e.policy_snapshot_id;
+          LEFT JOIN public.policy_snapshots s ON s.id = e.policy_snapshot_id;
         COMMENT ON VIEW public.executions_with_policy IS
             'Every run with the version, full definition and time of its policy snapshot.';
         ALTER EXTENSION afu9_policy DROP VIEW public.executions_with_policy;
@@ -175,7 +174,7 @@ BEGIN
         SELECT v.*, s.version AS policy_version, s.policies AS policy_definition, s.created_at AS policy_created_at,
                e.status AS execution_status, e.policy_snapshot_id AS execution_policy_snapshot_id
           FROM public.verdicts v
-          LEFT JOIN afu9_policy.policy_snapshots s ON s.id = v.policy_snapshot_id
+          LEFT JOIN public.policy_snapshots s ON s.id = v.policy_snapshot_id
           LEFT JOIN public.workflow_executions e ON e.id = v.execution_id;
         COMMENT ON VIEW public.verdicts_with_policy IS
             'Every verdict with the version, full definition and time of its policy snapshot, and its run''s status and snapshot.';

@@ -25,37 +25,41 @@ COMMENT ON FUNCTION ledger_time(timestamptz) IS 'A timestamp as canonical UTC te
 -- stored before the extension governed the table have no ledger_seq and come first, at 0.
 CREATE OR REPLACE FUNCTION _policy_ledger_rows(chains text[], after_seq bigint, after_id text)
 RETURNS TABLE (chain text, row_id text, row_seq bigint, content_hash bytea)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
-    SELECT * FROM (
-        SELECT 'policy_snapshots' AS chain, r.id::text AS row_id, r.ledger_seq AS row_seq,
-               sha256(convert_to(jsonb_build_array(r.id, r.version, encode(r.document_hash, 'hex'), ledger_time(r.created_at),
-                                                   r.execution_id, r.created_by, r.metadata)::text, 'UTF8')) AS content_hash
-          FROM afu9_policy.policy_snapshot_records r
-         WHERE chains IS NULL OR 'policy_snapshots' = ANY (chains)
-        UNION ALL
-        SELECT 'run_snapshots', e.policy_snapshot_id::text, (extract(epoch FROM e.policy_snapshot_taken_at) * 1000000)::bigint,
-               sha256(convert_to(jsonb_build_array(e.policy_snapshot_id, e.id, v.version, encode(v.document_hash, 'hex'),
-                                                   ledger_time(e.policy_snapshot_taken_at), e.policy_snapshot_taken_by)::text, 'UTF8'))
-          FROM ONLY public.workflow_executions e
-          JOIN afu9_policy.policy_versions v ON v.id = e.policy_version_id
-         WHERE (chains IS NULL OR 'run_snapshots' = ANY (chains)) AND e.policy_snapshot_id IS NOT NULL
-        UNION ALL
-        SELECT 'policy_versions', v.id::text, v.ledger_seq,
-               sha256(convert_to(jsonb_build_array(v.id, v.version, v.repository_id, encode(v.document_hash, 'hex'),
-                                                   ledger_time(v.published_at), v.published_by)::text, 'UTF8'))
-          FROM afu9_policy.policy_versions v
-         WHERE chains IS NULL OR 'policy_versions' = ANY (chains)
-        UNION ALL
-        SELECT 'verdicts', v.id::text, coalesce(v.ledger_seq, 0),
-               sha256(convert_to(jsonb_build_array(v.id, v.execution_id, v.policy_snapshot_id, v.fingerprint_id, v.error_class,
-                                                   v.service, v.confidence_score, v.proposed_action, v.verdict_type, v.tokens,
-                                                   v.signals, v.playbook_id, ledger_time(v.created_at), v.metadata)::text, 'UTF8'))
-          FROM ONLY public.verdicts v
-         WHERE chains IS NULL OR 'verdicts' = ANY (chains)
-    ) r
-    WHERE after_seq IS NULL OR (r.row_seq, r.row_id COLLATE "C") > (after_seq, after_id COLLATE "C")
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+        SELECT * FROM (
+            SELECT 'policy_snapshots' AS chain, r.id::text AS row_id, r.ledger_seq AS row_seq,
+                   sha256(convert_to(jsonb_build_array(r.id, r.version, encode(r.document_hash, 'hex'), ledger_time(r.created_at),
+                                                       r.execution_id, r.created_by, r.metadata)::text, 'UTF8')) AS content_hash
+              FROM afu9_policy.policy_snapshot_records r
+             WHERE chains IS NULL OR 'policy_snapshots' = ANY (chains)
+            UNION ALL
+            SELECT 'run_snapshots', e.policy_snapshot_id::text, (extract(epoch FROM e.policy_snapshot_taken_at) * 1000000)::bigint,
+                   sha256(convert_to(jsonb_build_array(e.policy_snapshot_id, e.id, v.version, encode(v.document_hash, 'hex'),
+                                                       ledger_time(e.policy_snapshot_taken_at), e.policy_snapshot_taken_by)::text, 'UTF8'))
+              FROM ONLY public.workflow_executions e
+              JOIN afu9_policy.policy_versions v ON v.id = e.policy_version_id
+             WHERE (chains IS NULL OR 'run_snapshots' = ANY (chains)) AND e.policy_snapshot_id IS NOT NULL
+            UNION ALL
+            SELECT 'policy_versions', v.id::text, v.ledger_seq,
+                   sha256(convert_to(jsonb_build_array(v.id, v.version, v.repository_id, encode(v.document_hash, 'hex'),
+                                                       ledger_time(v.published_at), v.published_by)::text, 'UTF8'))
+              FROM afu9_policy.policy_versions v
+             WHERE chains IS NULL OR 'policy_versions' = ANY (chains)
+            UNION ALL
+            SELECT 'verdicts', v.id::text, coalesce(v.ledger_seq, 0),
+                   sha256(convert_to(jsonb_build_array(v.id, v.execution_id, v.policy_snapshot_id, v.fingerprint_id, v.error_class,
+                                                       v.service, v.confidence_score, v.proposed_action, v.verdict_type, v.tokens,
+                                                       v.signals, v.playbook_id, ledger_time(v.created_at), v.metadata)::text, 'UTF8'))
+              FROM ONLY public.verdicts v
+             WHERE chains IS NULL OR 'verdicts' = ANY (chains)
+        ) r
+        WHERE after_seq IS NULL OR (r.row_seq, r.row_id COLLATE "C") > (after_seq, after_id COLLATE "C");
+END
 $$;
 COMMENT ON FUNCTION _policy_ledger_rows(text[], bigint, text) IS
     'Internal: the rows of the chains given (all when NULL) past the position (row_seq, row_id) given (all when NULL), with the SHA-256 of their canonical content as it is now.';

@@ -181,23 +181,31 @@ RETURNS TABLE (verdict_id uuid, execution_id uuid, created_at timestamptz, polic
                error_class text, confidence_score integer, proposed_action text,
                replayed_error_class text, replayed_confidence_score integer, replayed_proposed_action text,
                diverges boolean)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
-    WITH candidate AS (
-        SELECT body FROM afu9_policy.policy_documents
-         WHERE hash = (afu9_policy.find_policy_version(version, repository_id)).document_hash
-    )
-    SELECT v.id, v.execution_id, v.created_at, r.version, v.error_class, v.confidence_score, v.proposed_action,
-           c.error_class, c.confidence_score, c.proposed_action,
-           (v.error_class, v.confidence_score, v.proposed_action)
-               IS DISTINCT FROM (c.error_class, c.confidence_score, c.proposed_action)
-      FROM public.verdicts v
-      LEFT JOIN LATERAL afu9_policy.policy_snapshot(v.policy_snapshot_id) r ON true
-      CROSS JOIN candidate
-      LEFT JOIN LATERAL afu9_policy.replay_classification(v.signals, candidate.body) c ON true
-     WHERE v.created_at > now() - since
-     ORDER BY v.created_at, v.id
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+        WITH candidate AS (
+            SELECT body FROM afu9_policy.policy_documents
+             WHERE hash = (afu9_policy.find_policy_version(version, repository_id)).document_hash
+        )
+        SELECT v.id, v.execution_id, v.created_at, coalesce(pv.version, r.version)::text,
+               v.error_class, v.confidence_score, v.proposed_action,
+               c.error_class, c.confidence_score, c.proposed_action,
+               (v.error_class, v.confidence_score, v.proposed_action)
+                   IS DISTINCT FROM (c.error_class, c.confidence_score, c.proposed_action)
+          FROM public.verdicts v
+          -- The verdict's snapshot: its run's (in the run's row), or stored apart.
+          LEFT JOIN public.workflow_executions e ON e.id = v.execution_id AND e.policy_snapshot_id = v.policy_snapshot_id
+          LEFT JOIN afu9_policy.policy_versions pv ON pv.id = e.policy_version_id
+          LEFT JOIN afu9_policy.policy_snapshot_records r ON r.id = v.policy_snapshot_id AND pv.id IS NULL
+          CROSS JOIN candidate
+          LEFT JOIN LATERAL afu9_policy.replay_classification(v.signals, candidate.body) c ON true
+         WHERE v.created_at > now() - since
+         ORDER BY v.created_at, v.id;
+END
 $$;
 COMMENT ON FUNCTION replay_verdicts(text, interval, uuid) IS
     'What a published version would decide on the signals of every verdict stored within the interval, beside what was decided, and whether they diverge (class, score or action). Signals that cannot be replayed give NULLs and count as diverging.';
@@ -206,32 +214,43 @@ COMMENT ON FUNCTION replay_verdicts(text, interval, uuid) IS
 CREATE OR REPLACE FUNCTION _policy_version_stats()
 RETURNS TABLE (policy_version text, runs bigint, failed_runs bigint, verdicts bigint, verdicts_by_class jsonb,
                avg_confidence numeric)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
-WITH runs AS (
-    SELECT r.version, count(*) AS runs, count(*) FILTER (WHERE e.status = 'failed') AS failed_runs
-      FROM public.workflow_executions e
-      CROSS JOIN LATERAL afu9_policy.policy_snapshot(e.policy_snapshot_id) r
-     GROUP BY r.version
-), per_class AS (
-    SELECT r.version, v.error_class, count(*) AS verdicts, sum(v.confidence_score) AS score_sum
-      FROM public.verdicts v
-      CROSS JOIN LATERAL afu9_policy.policy_snapshot(v.policy_snapshot_id) r
-     GROUP BY r.version, v.error_class
-), judged AS (
-    SELECT version, sum(verdicts) AS verdicts, jsonb_object_agg(error_class, verdicts) AS verdicts_by_class,
-           round(sum(score_sum) / sum(verdicts), 2) AS avg_confidence
-      FROM per_class GROUP BY version
-)
-SELECT version AS policy_version,
-       coalesce(runs.runs, 0) AS runs,
-       coalesce(runs.failed_runs, 0) AS failed_runs,
-       coalesce(judged.verdicts, 0)::bigint AS verdicts,
-       coalesce(judged.verdicts_by_class, '{}'::jsonb) AS verdicts_by_class,
-       judged.avg_confidence
-  FROM runs FULL JOIN judged USING (version)
- ORDER BY afu9_policy.policy_version_key(version)
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    WITH runs AS (
+        SELECT coalesce(pv.version, r.version)::text AS version, count(*) AS runs,
+               count(*) FILTER (WHERE e.status = 'failed') AS failed_runs
+          FROM public.workflow_executions e
+          LEFT JOIN afu9_policy.policy_versions pv ON pv.id = e.policy_version_id
+          LEFT JOIN afu9_policy.policy_snapshot_records r ON r.id = e.policy_snapshot_id AND e.policy_version_id IS NULL
+         WHERE e.policy_snapshot_id IS NOT NULL
+         GROUP BY 1
+    ), per_class AS (
+        SELECT coalesce(pv.version, r.version)::text AS version, v.error_class, count(*) AS verdicts,
+               sum(v.confidence_score) AS score_sum
+          FROM public.verdicts v
+          LEFT JOIN public.workflow_executions e ON e.id = v.execution_id AND e.policy_snapshot_id = v.policy_snapshot_id
+          LEFT JOIN afu9_policy.policy_versions pv ON pv.id = e.policy_version_id
+          LEFT JOIN afu9_policy.policy_snapshot_records r ON r.id = v.policy_snapshot_id AND pv.id IS NULL
+         WHERE v.policy_snapshot_id IS NOT NULL
+         GROUP BY 1, 2
+    ), judged AS (
+        SELECT version, sum(verdicts) AS verdicts, jsonb_object_agg(error_class, verdicts) AS verdicts_by_class,
+               round(sum(score_sum) / sum(verdicts), 2) AS avg_confidence
+          FROM per_class GROUP BY version
+    )
+    SELECT version AS policy_version,
+           coalesce(runs.runs, 0) AS runs,
+           coalesce(runs.failed_runs, 0) AS failed_runs,
+           coalesce(judged.verdicts, 0)::bigint AS verdicts,
+           coalesce(judged.verdicts_by_class, '{}'::jsonb) AS verdicts_by_class,
+           judged.avg_confidence
+      FROM runs FULL JOIN judged USING (version)
+     ORDER BY afu9_policy.policy_version_key(version);
+END
 $$;
 COMMENT ON FUNCTION _policy_version_stats() IS 'Internal: the rows of policy_version_stats.';
 

@@ -12,16 +12,20 @@ COMMENT ON FUNCTION snapshot_metadata(uuid, text, timestamptz) IS
     'The metadata of a snapshot taken by the trigger: execution_id, created_by, created_at.';
 
 -- Every snapshot with its complete policy: those in runs' rows (the trigger's), then those
--- stored apart (inserted directly, adopted from AFU-9, or from before 0.3.0). A SQL function
--- the planner inlines, so that a condition on id reaches both parts' indexes; inlined, it is
--- parsed under the caller's search_path, so every name in it is qualified. A function, not a
--- view: the extension may not depend on the application's tables.
-CREATE OR REPLACE FUNCTION _policy_snapshots() RETURNS SETOF afu9_policy.policy_snapshot
-LANGUAGE sql STABLE
-AS $$
-    SELECT e.policy_snapshot_id, v.version::pg_catalog.text, d.body, e.policy_snapshot_taken_at,
-           afu9_policy.snapshot_metadata(e.id, e.policy_snapshot_taken_by, e.policy_snapshot_taken_at),
-           v.document_hash
+-- stored apart (inserted directly, adopted from AFU-9, or from before 0.3.0). Functions, not
+-- views: the extension may not depend on the application's tables. plpgsql, not SQL: Citus
+-- plans neither inlined SQL functions nor SQL functions passing parameters over distributed
+-- tables; a query in plpgsql is planned like any other. One snapshot is looked up by id.
+-- The query of every snapshot, once: the function below runs it, and a fresh database's
+-- public.policy_snapshots view is made of it (a view the planner can see through, so that a
+-- condition on id reaches both parts' indexes).
+CREATE OR REPLACE FUNCTION _policy_snapshots_query() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN $q$
+    SELECT e.policy_snapshot_id AS id, v.version::pg_catalog.text AS version, d.body AS policies,
+           e.policy_snapshot_taken_at AS created_at,
+           afu9_policy.snapshot_metadata(e.id, e.policy_snapshot_taken_by, e.policy_snapshot_taken_at) AS metadata,
+           v.document_hash AS policy_hash
       FROM public.workflow_executions e
       JOIN afu9_policy.policy_versions v ON v.id OPERATOR(pg_catalog.=) e.policy_version_id
       LEFT JOIN afu9_policy.policy_documents d ON d.hash OPERATOR(pg_catalog.=) v.document_hash
@@ -32,18 +36,45 @@ AS $$
            r.document_hash
       FROM afu9_policy.policy_snapshot_records r
       LEFT JOIN afu9_policy.policy_documents d ON d.hash OPERATOR(pg_catalog.=) r.document_hash
-     -- The copy an application's own INSERT of the same policy leaves of a run's snapshot.
-     WHERE NOT EXISTS (SELECT 1 FROM public.workflow_executions e
-                        WHERE e.policy_snapshot_id OPERATOR(pg_catalog.=) r.id AND e.policy_version_id IS NOT NULL)
+      -- The copy an application's own INSERT of the same policy leaves of a run's snapshot.
+      LEFT JOIN public.workflow_executions e
+             ON e.policy_snapshot_id OPERATOR(pg_catalog.=) r.id AND e.policy_version_id IS NOT NULL
+     WHERE e.id IS NULL
+$q$;
+COMMENT ON FUNCTION _policy_snapshots_query() IS 'Internal: the query of every snapshot, from runs'' rows and the snapshot store, every name qualified.';
+
+CREATE OR REPLACE FUNCTION _policy_snapshots() RETURNS SETOF afu9_policy.policy_snapshot
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY EXECUTE afu9_policy._policy_snapshots_query();
+END
 $$;
 COMMENT ON FUNCTION _policy_snapshots() IS
     'Internal: every snapshot, from runs'' rows and from the snapshot store, as the policy_snapshots view shows them.';
 
--- One snapshot by id (inlined too: an index probe into each part).
 CREATE OR REPLACE FUNCTION policy_snapshot(snapshot_id uuid) RETURNS SETOF afu9_policy.policy_snapshot
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
-    SELECT * FROM afu9_policy._policy_snapshots() s WHERE s.id OPERATOR(pg_catalog.=) snapshot_id LIMIT 1
+BEGIN
+    RETURN QUERY
+    SELECT e.policy_snapshot_id, v.version::text, d.body, e.policy_snapshot_taken_at,
+           snapshot_metadata(e.id, e.policy_snapshot_taken_by, e.policy_snapshot_taken_at), v.document_hash
+      FROM public.workflow_executions e
+      JOIN policy_versions v ON v.id = e.policy_version_id
+      LEFT JOIN policy_documents d ON d.hash = v.document_hash
+     WHERE e.policy_snapshot_id = policy_snapshot.snapshot_id;
+    IF NOT FOUND THEN
+        RETURN QUERY
+        SELECT r.id, r.version::text, d.body, r.created_at,
+               coalesce(r.metadata, snapshot_metadata(r.execution_id, r.created_by, r.created_at)), r.document_hash
+          FROM policy_snapshot_records r
+          LEFT JOIN policy_documents d ON d.hash = r.document_hash
+         WHERE r.id = policy_snapshot.snapshot_id;
+    END IF;
+END
 $$;
 COMMENT ON FUNCTION policy_snapshot(uuid) IS 'The snapshot with that id, from a run''s row or the snapshot store; no row when there is none.';
 

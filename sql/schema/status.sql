@@ -13,6 +13,8 @@ SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 DECLARE
     period interval;
+    consistency integer;
+    top_classes jsonb;
 BEGIN
     IF run_limit IS NULL OR run_limit NOT BETWEEN 1 AND 100 THEN
         RAISE EXCEPTION 'run_limit must be between 1 and 100, got %', coalesce(run_limit::text, 'NULL')
@@ -27,6 +29,13 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     period := make_interval(hours => kpi_period_hours);
+    -- Computed apart: Citus cannot push a subquery inside the aggregate over verdicts down.
+    consistency := (SELECT c.consistency_score FROM verdict_consistency(period) c);
+    top_classes := (SELECT coalesce(jsonb_agg(jsonb_build_object('errorClass', error_class, 'count', n, 'avgConfidence', a)
+                                              ORDER BY n DESC, error_class), '[]'::jsonb)
+                      FROM (SELECT error_class, count(*) AS n, round(avg(confidence_score), 2) AS a
+                              FROM public.verdicts WHERE created_at > now() - period
+                             GROUP BY error_class ORDER BY n DESC, error_class LIMIT 5) t);
 
     RETURN jsonb_build_object(
         'api', jsonb_build_object('version', '1.1.0'),
@@ -38,10 +47,11 @@ BEGIN
                            'startedAt', iso8601(e.started_at), 'completedAt', iso8601(e.completed_at),
                            'durationMs', nullif(round(extract(epoch FROM e.completed_at - e.started_at) * 1000), 0),
                            'triggeredBy', e.triggered_by, 'error', e.error,
-                           'policySnapshotId', e.policy_snapshot_id, 'policyVersion', r.version)
+                           'policySnapshotId', e.policy_snapshot_id, 'policyVersion', coalesce(pv.version, r.version))
                        ORDER BY e.started_at DESC, e.id), '[]'::jsonb)
                   FROM (SELECT * FROM public.workflow_executions ORDER BY started_at DESC, id LIMIT run_limit) e
-                  LEFT JOIN LATERAL afu9_policy.policy_snapshot(e.policy_snapshot_id) r ON true),
+                  LEFT JOIN policy_versions pv ON pv.id = e.policy_version_id
+                  LEFT JOIN policy_snapshot_records r ON r.id = e.policy_snapshot_id AND e.policy_version_id IS NULL),
             'total', (SELECT count(*) FROM public.workflow_executions)),
         'errors', jsonb_build_object(
             'recent', (
@@ -73,26 +83,22 @@ BEGIN
                            'id', v.id, 'executionId', v.execution_id, 'errorClass', v.error_class,
                            'service', v.service, 'confidenceScore', v.confidence_score,
                            'proposedAction', v.proposed_action, 'fingerprintId', v.fingerprint_id,
-                           'policyVersion', r.version, 'createdAt', iso8601(v.created_at))
+                           'policyVersion', coalesce(pv.version, r.version), 'createdAt', iso8601(v.created_at))
                        ORDER BY v.created_at DESC, v.id), '[]'::jsonb)
                   FROM (SELECT * FROM public.verdicts ORDER BY created_at DESC, id LIMIT run_limit) v
-                  LEFT JOIN LATERAL afu9_policy.policy_snapshot(v.policy_snapshot_id) r ON true),
+                  LEFT JOIN public.workflow_executions e ON e.id = v.execution_id AND e.policy_snapshot_id = v.policy_snapshot_id
+                  LEFT JOIN policy_versions pv ON pv.id = e.policy_version_id
+                  LEFT JOIN policy_snapshot_records r ON r.id = v.policy_snapshot_id AND pv.id IS NULL),
             'kpis', (
                 SELECT jsonb_build_object(
                            'totalVerdicts', count(*),
                            'avgConfidence', round(avg(confidence_score), 2),
-                           'consistencyScore', (SELECT consistency_score FROM verdict_consistency(period)),
+                           'consistencyScore', consistency,
                            'byAction', jsonb_build_object(
                                'waitAndRetry', count(*) FILTER (WHERE proposed_action = 'WAIT_AND_RETRY'),
                                'openIssue', count(*) FILTER (WHERE proposed_action = 'OPEN_ISSUE'),
                                'humanRequired', count(*) FILTER (WHERE proposed_action = 'HUMAN_REQUIRED')),
-                           'topErrorClasses', (
-                               SELECT coalesce(jsonb_agg(jsonb_build_object('errorClass', error_class, 'count', n,
-                                                                            'avgConfidence', a)
-                                                         ORDER BY n DESC, error_class), '[]'::jsonb)
-                                 FROM (SELECT error_class, count(*) AS n, round(avg(confidence_score), 2) AS a
-                                         FROM public.verdicts WHERE created_at > now() - period
-                                        GROUP BY error_class ORDER BY n DESC, error_class LIMIT 5) t))
+                           'topErrorClasses', top_classes)
                   FROM public.verdicts WHERE created_at > now() - period)));
 END
 $$;

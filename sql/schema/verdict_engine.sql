@@ -11,10 +11,14 @@ DECLARE
     stored afu9_policy.verdict;
 BEGIN
     -- The run, and its snapshot by id (in its row, or stored apart): index lookups only.
-    SELECT e.id, e.policy_snapshot_id, s.version, s.policies
+    SELECT e.id, e.policy_snapshot_id, coalesce(pv.version, r.version)::text AS version,
+           coalesce(dv.body, dr.body) AS policies
       INTO run
       FROM public.workflow_executions e
-      LEFT JOIN LATERAL afu9_policy.policy_snapshot(e.policy_snapshot_id) s ON true
+      LEFT JOIN afu9_policy.policy_versions pv ON pv.id = e.policy_version_id
+      LEFT JOIN afu9_policy.policy_documents dv ON dv.hash = pv.document_hash
+      LEFT JOIN afu9_policy.policy_snapshot_records r ON r.id = e.policy_snapshot_id AND e.policy_version_id IS NULL
+      LEFT JOIN afu9_policy.policy_documents dr ON dr.hash = r.document_hash
      WHERE e.id = generate_verdict.execution_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'cannot generate a verdict for run %: no such run', execution_id
@@ -60,12 +64,7 @@ AS $$
                       OR v.proposed_action NOT IN ('WAIT_AND_RETRY', 'OPEN_ISSUE', 'HUMAN_REQUIRED')
                  THEN format('Invalid proposed_action: %s', v.proposed_action) END,
             CASE WHEN v.signals IS NULL OR v.signals = '[]'::jsonb
-                 THEN 'Verdict has no signals' END,
-            (SELECT format('Verdict policy_snapshot_id %s is not its execution''s policy snapshot %s',
-                           coalesce(v.policy_snapshot_id::text, 'NULL'), coalesce(e.policy_snapshot_id::text, 'NULL'))
-               FROM public.workflow_executions e
-              WHERE e.id = v.execution_id
-                AND e.policy_snapshot_id IS DISTINCT FROM v.policy_snapshot_id)
+                 THEN 'Verdict has no signals' END
         ], NULL)
         -- AFU-9's own documents (playbooks as plain strings) never decided a verdict: AFU-9
         -- classified with rules of its code. Those verdicts get the five checks, not a replay.
@@ -76,7 +75,7 @@ AS $$
     SELECT cardinality(issues) = 0, s.version, issues FROM found
 $$;
 COMMENT ON FUNCTION audit_verdict(afu9_policy.verdict, afu9_policy.policy_snapshot) IS
-    'Audits a verdict against a snapshot: the five AFU-9 checks, that the snapshot is the run''s, and a replay of the classification under the snapshot. compliant when issues is empty.';
+    'Audits a verdict against a snapshot: the five AFU-9 checks and a replay of the classification under the snapshot (audit_verdict(uuid) and the audits also check that the snapshot is the run''s). compliant when issues is empty.';
 
 -- The same for rows of the application's own tables (SELECT audit_verdict(v, s) FROM verdicts
 -- v JOIN policy_snapshots s ...), whatever columns they have besides the design's.
@@ -100,19 +99,38 @@ COMMENT ON FUNCTION audit_verdict(record, record) IS
 CREATE OR REPLACE FUNCTION _verdict_audits(since interval, only_verdict uuid DEFAULT NULL)
 RETURNS TABLE (verdict_id uuid, execution_id uuid, created_at timestamptz, error_class text,
                compliant boolean, policy_version text, issues text[])
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
-    SELECT v.id, v.execution_id, v.created_at, v.error_class, a.compliant, a.policy_version, a.issues
+#variable_conflict use_column
+BEGIN
+    -- Each verdict with its run (by its id: on Citus, the run on the verdict's own shard) and
+    -- the snapshot it names: its run's, in the run's row, or one stored apart.
+    RETURN QUERY
+    SELECT v.id, v.execution_id, v.created_at, v.error_class,
+           a.compliant AND e.policy_snapshot_id IS NOT DISTINCT FROM v.policy_snapshot_id, a.policy_version,
+           a.issues || CASE WHEN e.policy_snapshot_id IS DISTINCT FROM v.policy_snapshot_id
+                            THEN ARRAY[format('Verdict policy_snapshot_id %s is not its execution''s policy snapshot %s',
+                                              coalesce(v.policy_snapshot_id::text, 'NULL'),
+                                              coalesce(e.policy_snapshot_id::text, 'NULL'))]
+                            ELSE '{}'::text[] END
       FROM public.verdicts v
-      LEFT JOIN LATERAL afu9_policy.policy_snapshot(v.policy_snapshot_id) s ON true
-     CROSS JOIN LATERAL afu9_policy.audit_verdict(
+      LEFT JOIN public.workflow_executions e ON e.id = v.execution_id
+      LEFT JOIN policy_versions pv ON pv.id = e.policy_version_id AND e.policy_snapshot_id = v.policy_snapshot_id
+      LEFT JOIN policy_documents dv ON dv.hash = pv.document_hash
+      LEFT JOIN policy_snapshot_records r ON r.id = v.policy_snapshot_id AND pv.id IS NULL
+      LEFT JOIN policy_documents dr ON dr.hash = r.document_hash
+     CROSS JOIN LATERAL audit_verdict(
                ROW(v.id, v.execution_id, v.policy_snapshot_id, v.fingerprint_id, v.error_class, v.service,
                    v.confidence_score, v.proposed_action, v.verdict_type, v.tokens, v.signals, v.playbook_id,
-                   v.created_at, v.metadata, v.ledger_seq)::afu9_policy.verdict,
-               ROW(s.id, s.version, s.policies, s.created_at, s.metadata, s.policy_hash)::afu9_policy.policy_snapshot) a
+                   v.created_at, v.metadata, v.ledger_seq)::verdict,
+               ROW(coalesce(CASE WHEN pv.id IS NOT NULL THEN e.policy_snapshot_id END, r.id),
+                   coalesce(pv.version, r.version)::text, coalesce(dv.body, dr.body),
+                   coalesce(e.policy_snapshot_taken_at, r.created_at), NULL::jsonb,
+                   coalesce(pv.document_hash, r.document_hash))::policy_snapshot) a
      WHERE (since IS NULL OR v.created_at > now() - since)
-       AND (only_verdict IS NULL OR v.id = only_verdict)
+       AND (only_verdict IS NULL OR v.id = only_verdict);
+END
 $$;
 COMMENT ON FUNCTION _verdict_audits(interval, uuid) IS
     'Internal: audit_verdict() of every verdict stored within the interval (all when NULL), or of one.';
@@ -139,10 +157,14 @@ COMMENT ON VIEW verdict_audits IS 'Every stored verdict with its audit result (a
 
 CREATE OR REPLACE FUNCTION audit_verdicts(since interval DEFAULT interval '7 days')
 RETURNS SETOF verdict_audits
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
-    SELECT * FROM afu9_policy._verdict_audits(since) ORDER BY created_at, verdict_id
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+        SELECT * FROM afu9_policy._verdict_audits(since) ORDER BY created_at, verdict_id;
+END
 $$;
 COMMENT ON FUNCTION audit_verdicts(interval) IS 'Every verdict stored within the interval, with its audit result.';
 
@@ -161,9 +183,12 @@ COMMENT ON FUNCTION round_half_up(double precision) IS 'Rounds half up (towards 
 CREATE OR REPLACE FUNCTION verdict_consistency(since interval DEFAULT interval '7 days',
                                     OUT total bigint, OUT by_error_class jsonb,
                                     OUT avg_confidence numeric, OUT consistency_score integer)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
+#variable_conflict use_column
+BEGIN
+
     WITH window_verdicts AS (
         SELECT * FROM public.verdicts WHERE created_at > now() - since
     ), ranked AS (
@@ -185,6 +210,8 @@ AS $$
            (SELECT round(avg(confidence_score), 2) FROM window_verdicts),
            coalesce((SELECT afu9_policy.round_half_up(count(*) FILTER (WHERE consistent)::float8 / count(*) * 100)::integer
                        FROM groups HAVING count(*) > 0), 0)
+      INTO total, by_error_class, avg_confidence, consistency_score;
+END
 $$;
 COMMENT ON FUNCTION verdict_consistency(interval) IS
     'Consistency of the verdicts within the interval: total, per class count and average confidence, average confidence, and consistency_score = round(consistent fingerprint groups / groups x 100), 0 when empty. A group is consistent when all its verdicts share the first one''s class and score.';

@@ -1,8 +1,8 @@
 
 -- The extension's watch over the application's tables, as on a fresh install: the design's
 -- views in public (the application's now), triggers, foreign keys, indexes.
-SELECT afu9_policy._create_application_views();
 SELECT afu9_policy._govern_application_tables();
+SELECT afu9_policy._create_application_views();
 
 -- Rights: 0.2.0 created the cluster-wide roles afu9_policy_writer and afu9_policy_auditor and
 -- granted them WITH ADMIN OPTION to every installer, so the owner of any database reached every
