@@ -5,9 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-# citus (three nodes with Citus) is run by name only until the extension's read functions plan
-# on distributed tables (issue 13; docs/development.md).
-names=${*:-$(cd tests/scenarios && ls *.sh | grep -vx -e lib.sh -e citus.sh | sed 's/\.sh$//')}
+names=${*:-$(cd tests/scenarios && ls *.sh | grep -vx lib.sh | sed 's/\.sh$//')}
 status=0
 for name in $names; do
     echo "== scenario $name"
