@@ -191,8 +191,8 @@ BEGIN
             SELECT body FROM afu9_policy.policy_documents
              WHERE hash = (afu9_policy.find_policy_version(version, repository_id)).document_hash
         )
-        SELECT v.id, v.execution_id, v.created_at, coalesce(pv.version, r.version)::text,
-               v.error_class, v.confidence_score, v.proposed_action,
+        SELECT v.id, v.execution_id, v.created_at::timestamptz, coalesce(pv.version, r.version)::text,
+               v.error_class::text, v.confidence_score, v.proposed_action::text,
                c.error_class, c.confidence_score, c.proposed_action,
                (v.error_class, v.confidence_score, v.proposed_action)
                    IS DISTINCT FROM (c.error_class, c.confidence_score, c.proposed_action)

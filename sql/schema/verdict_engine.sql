@@ -105,9 +105,10 @@ AS $$
 #variable_conflict use_column
 BEGIN
     -- Each verdict with its run (by its id: on Citus, the run on the verdict's own shard) and
-    -- the snapshot it names: its run's, in the run's row, or one stored apart.
+    -- the snapshot it names: its run's, in the run's row, or one stored apart. (Cast: AFU-9's
+    -- own tables have varchar and timestamp columns.)
     RETURN QUERY
-    SELECT v.id, v.execution_id, v.created_at, v.error_class,
+    SELECT v.id, v.execution_id, v.created_at::timestamptz, v.error_class::text,
            a.compliant AND e.policy_snapshot_id IS NOT DISTINCT FROM v.policy_snapshot_id, a.policy_version,
            a.issues || CASE WHEN e.policy_snapshot_id IS DISTINCT FROM v.policy_snapshot_id
                             THEN ARRAY[format('Verdict policy_snapshot_id %s is not its execution''s policy snapshot %s',

@@ -74,6 +74,12 @@ check "coverage reports the runs without a snapshot" "$(q afu9_app "
     "$(q afu9_app "SELECT coverage_percentage FROM afu9_policy.policy_kpis(interval '30 days')")"
 check "audits judge AFU-9's verdicts by their own documents" "$expected_noncompliant" \
     "$(q afu9_app "SELECT count(*) FROM afu9_policy.noncompliant_verdicts")"
+# The reads over AFU-9's own column types (varchar, timestamp without time zone).
+check "replay, version statistics and factory status read AFU-9's tables" \
+    "$(q afu9_app "SELECT count(*) FROM verdicts") $(q afu9_app "SELECT count(policy_snapshot_id) FROM workflow_executions") $(q afu9_app "SELECT count(*) FROM workflow_executions")" \
+    "$(q afu9_app "SELECT (SELECT count(*) FROM afu9_policy.replay_verdicts('v1.0.0', interval '1000 days')) || ' ' ||
+                          (SELECT sum(runs) FROM afu9_policy.policy_version_stats) || ' ' ||
+                          (afu9_policy.factory_status()->'runs'->>'total')")"
 check "no modified snapshots" "0" "$(q afu9_app "SELECT modified_snapshots FROM afu9_policy.policy_kpis(interval '1000 days')")"
 sealed=$(app afu9_app -c "SELECT afu9_policy.seal_policy_ledger()")
 check "the ledger seals the adopted history" "$(q afu9_app "SELECT (SELECT count(*) FROM public.policy_snapshots) + 1 + (SELECT count(*) FROM verdicts)")" "$sealed"
