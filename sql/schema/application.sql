@@ -205,6 +205,19 @@ $$;
 COMMENT ON FUNCTION _create_application_views() IS
     'Internal: creates the AFU-9 design''s views in public (policy_snapshots, executions_with_policy, verdicts_with_policy, verdict_statistics) where missing, owned by the installer, not by the extension.';
 
+-- The tables the extension governs (and custody hands over): the runs, the verdicts and, where
+-- AFU-9 made one, its policy_snapshots table (a fresh database's policy_snapshots is a view).
+CREATE OR REPLACE FUNCTION _governed_tables() RETURNS SETOF regclass
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
+    SELECT c.oid::regclass FROM pg_class c
+     WHERE c.oid IN (to_regclass('public.workflow_executions'), to_regclass('public.verdicts'))
+        OR (c.oid = to_regclass('public.policy_snapshots') AND c.relkind = 'r')
+$$;
+COMMENT ON FUNCTION _governed_tables() IS
+    'Internal: the application''s tables the extension governs: workflow_executions, verdicts and AFU-9''s policy_snapshots table where there is one.';
+
 -- Why a governed table cannot be taken over: its shape, or its owner.
 CREATE OR REPLACE FUNCTION _check_application_table(rel regclass, required text[]) RETURNS void
 LANGUAGE plpgsql
@@ -256,7 +269,8 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 DECLARE
-    snapshots regclass := to_regclass('public.policy_snapshots');
+    -- AFU-9's own policy_snapshots table, where there is one (a fresh database's is a view).
+    snapshots regclass := (SELECT t FROM afu9_policy._governed_tables() t WHERE t = to_regclass('public.policy_snapshots'));
     fk record;
 BEGIN
     IF to_regclass('public.workflow_executions') IS NULL THEN
@@ -277,7 +291,7 @@ BEGIN
 
     -- AFU-9's own snapshots: a copy of each goes into the snapshot store (same id, its document
     -- as it is), which the runs' and verdicts' links then reference.
-    IF snapshots IS NOT NULL AND (SELECT relkind FROM pg_class WHERE oid = snapshots) = 'r' THEN
+    IF snapshots IS NOT NULL THEN
         PERFORM afu9_policy._check_application_table(snapshots,
             ARRAY['id:uuid', 'version', 'policies:jsonb', 'metadata:jsonb',
                   'created_at:timestamp with time zone|timestamp without time zone']);
@@ -360,7 +374,7 @@ BEGIN
     COMMENT ON TRIGGER verdicts_reject_update ON public.verdicts IS 'afu9_policy: verdicts are immutable.';
     COMMENT ON TRIGGER verdicts_reject_truncate ON public.verdicts IS 'afu9_policy: verdicts are immutable.';
 
-    IF snapshots IS NOT NULL AND (SELECT relkind FROM pg_class WHERE oid = snapshots) = 'r' THEN
+    IF snapshots IS NOT NULL THEN
         CREATE OR REPLACE TRIGGER policy_snapshots_link BEFORE INSERT ON public.policy_snapshots
             FOR EACH ROW EXECUTE FUNCTION afu9_policy.govern_snapshot_insert();
         CREATE OR REPLACE TRIGGER policy_snapshots_reject_change BEFORE UPDATE OR DELETE ON public.policy_snapshots

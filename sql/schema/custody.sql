@@ -12,9 +12,7 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
     WITH governed AS (
-        SELECT c.oid FROM pg_class c
-         WHERE c.oid IN (to_regclass('public.workflow_executions'), to_regclass('public.verdicts'))
-            OR (c.oid = to_regclass('public.policy_snapshots') AND c.relkind = 'r')
+        SELECT t AS oid FROM afu9_policy._governed_tables() t
     ), ours AS (
         SELECT d.objid FROM pg_depend d
          WHERE d.classid = 'pg_proc'::regclass AND d.deptype = 'e' AND d.refclassid = 'pg_extension'::regclass
@@ -73,9 +71,7 @@ BEGIN
         RAISE EXCEPTION 'cannot take custody: role afu9_policy_custodian has members, who could switch the guards off'
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
-    FOR rel IN SELECT c.oid FROM pg_class c
-                WHERE c.oid IN (to_regclass('public.workflow_executions'), to_regclass('public.verdicts'))
-                   OR (c.oid = to_regclass('public.policy_snapshots') AND c.relkind = 'r')
+    FOR rel IN SELECT t FROM afu9_policy._governed_tables() t
     LOOP
         -- The owner keeps using the table, but may no longer alter it, switch triggers or truncate
         -- (granted after the change of owner, which hands the old owner's own rights over).
@@ -100,10 +96,8 @@ BEGIN
         RAISE EXCEPTION 'permission denied to release custody of the application''s tables: only a superuser may'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    FOR rel IN SELECT c.oid FROM pg_class c
+    FOR rel IN SELECT t FROM afu9_policy._governed_tables() t JOIN pg_class c ON c.oid = t
                 WHERE c.relowner = (SELECT oid FROM pg_roles WHERE rolname = 'afu9_policy_custodian')
-                  AND c.oid IN (to_regclass('public.workflow_executions'), to_regclass('public.verdicts'),
-                                to_regclass('public.policy_snapshots'))
     LOOP
         EXECUTE format('ALTER TABLE %s OWNER TO %s', rel,
                        (SELECT datdba::regrole FROM pg_database WHERE datname = current_database()));
@@ -126,7 +120,7 @@ BEGIN
         RAISE EXCEPTION 'permission denied to add a column to %: only the database owner may', rel
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF rel IS NULL OR rel NOT IN (to_regclass('public.workflow_executions'), to_regclass('public.verdicts'), to_regclass('public.policy_snapshots'))
+    IF rel IS NULL OR rel NOT IN (SELECT t FROM afu9_policy._governed_tables() t)
        OR (SELECT relowner FROM pg_class WHERE oid = rel) IS DISTINCT FROM (SELECT oid FROM pg_roles WHERE rolname = 'afu9_policy_custodian') THEN
         RAISE EXCEPTION 'cannot add a column to %: it is not a governed table in custody', coalesce(rel::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
@@ -142,4 +136,5 @@ $$;
 COMMENT ON FUNCTION add_application_column(regclass, text, regtype) IS
     'Adds a column of a built-in type (no default) to a governed table in custody, for the application''s migrations. Only the database owner may (42501); 22023 for another table or type.';
 
-REVOKE EXECUTE ON FUNCTION take_custody(), release_custody(), add_application_column(regclass, text, regtype) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION take_custody(), release_custody(), add_application_column(regclass, text, regtype)
+    FROM PUBLIC;
