@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Insert cost of a run, side by side, run inside pg_virtualenv by bench/run.sh: prints name|value.
+# Insert cost of a run, side by side, run on a throwaway cluster by bench/run.sh: prints name|value.
 #   single-row INSERTs with pgbench (simple and prepared protocol, 1 and 4 clients) into (a) a
 #   plain table, (b) the extension's workflow_executions, (c) the old three-statement flow; then
 #   bulk INSERT ... SELECT and COPY into (a) and (b); generate_verdict from one pgbench client per

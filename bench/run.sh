@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark on a throwaway PostgreSQL 15 cluster, with the extension built in release mode.
+# Benchmark on a throwaway cluster of PostgreSQL $PG_MAJOR (default 15), with the extension built
+# in release mode.
 # Writes BENCHMARKS.md from the run itself.
 #   bash bench/run.sh [--verdicts N] [--audits N] [--runs N] [--seconds N] [--bulk N]
 #   defaults: 20000 verdicts, 100000 audits, 100000 runs for storage, 10 s per pgbench case,
@@ -22,10 +23,10 @@ while [ $# -gt 0 ]; do
         *) echo "usage: bench/run.sh [--verdicts N] [--audits N] [--runs N] [--seconds N] [--bulk N]" >&2; exit 2 ;;
     esac
 done
-bash scripts/setup.sh
+bash scripts/setup.sh "$PG_MAJOR"
 install_extension --release >/dev/null
 out=$(mktemp)
-pg_virtualenv -t -v 15 -- bash -c "bash bench/workload.sh $verdicts $audits $runs && bash bench/inserts.sh $seconds $bulk" >"$out"
+with_cluster bash -c "bash bench/workload.sh $verdicts $audits $runs && bash bench/inserts.sh $seconds $bulk" >"$out"
 # On Citus: the scenario's three nodes on this one machine (its checks run too; its figures are kept).
 bash tests/scenarios/citus.sh | grep '^citus_' >>"$out"
 cat "$out"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The workload of bench/run.sh, run inside pg_virtualenv: prints name|value lines.
+# The workload of bench/run.sh, run on a throwaway cluster: prints name|value lines.
 set -euo pipefail
 verdicts=$1
 audits=$2

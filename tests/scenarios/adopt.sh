@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Adopting an existing AFU-9 database, run inside pg_virtualenv (scripts/scenario.sh). The
+# Adopting an existing AFU-9 database, run on a throwaway cluster (scripts/scenario.sh). The
 # database is built as AFU-9's migrations leave it (afu9/schema.sql, afu9/data.sql) by its one
 # non-superuser login, which then runs plain CREATE EXTENSION. Nothing of the application's may
 # change (afu9/facts.sql before and after, and after pg_dump/pg_restore); its history is adopted

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Scale-out with Citus, run by scripts/scenario.sh (inside pg_virtualenv, whose cluster it
-# leaves alone): builds Citus (scripts/citus.sh; cached after the first build) and starts a
+# Scale-out with Citus, run by scripts/scenario.sh (beside the throwaway cluster it is given,
+# which it leaves alone): builds Citus (scripts/citus.sh; cached after the first build) and starts a
 # cluster of its own, a coordinator and two workers on 127.0.0.1 (CITUS_PORTS, default 9700
 # 9701 9702), data in target/citus/scenario. Then, through the coordinator:
 #   - CREATE EXTENSION afu9_policy, which Citus runs on every worker too;
@@ -17,6 +17,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 source "$here/lib.sh"
 source "$root/scripts/citus.sh"
+if ! citus_supported; then
+    echo "citus: skipped, Citus 13.2.2 does not support PostgreSQL $CITUS_PG_MAJOR (it supports $CITUS_PG_MAJORS)"
+    exit 0
+fi
 export CITUS_DB=afu9_citus
 dir=$root/target/citus/scenario
 load_seconds=${CITUS_LOAD_SECONDS:-10}
@@ -35,7 +39,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# psql on a node of the cluster (not pg_virtualenv's): c PORT SQL, one value per line.
+# psql on a node of the Citus cluster (not the throwaway one): c PORT SQL, one value per line.
 c() { local port=$1; shift; citus_psql "$port" -At "$@"; }
 # The SQLSTATE statements fail with on the coordinator, empty if they succeed; the error goes
 # to $work/last_error. Each argument is a statement of its own, all in one session (a BEGIN

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Crash, run inside pg_virtualenv (scripts/scenario.sh): in the middle of the concurrent load
+# Crash, run on a throwaway cluster (scripts/scenario.sh): in the middle of the concurrent load
 # of load.sh the postmaster and all its processes are killed with SIGKILL; the cluster restarts
 # and recovers. Every transaction a client saw commit is there (at most one more per client:
 # one whose commit was written but not yet acknowledged), and the invariants hold.
@@ -19,10 +19,10 @@ kill -KILL "$postmaster" $children
 wait "$load"
 check "the clients lost their server" "t" "$(grep -q "aborted" "$report" && echo t || echo f)"
 
-pg_ctlcluster "$PGVERSION" regress start || { echo "FAIL the cluster does not restart"; cat "$report"; exit 1; }
+as_cluster_owner "$PG_BIN/pg_ctl" -D "$data" -l "$PG_LOG" -w -t 60 start >/dev/null \
+    || { echo "FAIL the cluster does not restart"; cat "$report"; exit 1; }
 check "recovery ran and finished" "f" "$(q postgres "SELECT pg_is_in_recovery()")"
-log=$(pg_lsclusters -h | awk '$2 == "regress" {print $7}')
-check "the server log shows the crash recovery" "t" "$(grep -q "database system was interrupted" "$log" && echo t || echo f)"
+check "the server log shows the crash recovery" "t" "$(grep -q "database system was interrupted" "$PG_LOG" && echo t || echo f)"
 
 runs=$(committed "$report" 1); with_verdicts=$(committed "$report" 2)
 stored_runs=$(q afu9_crash "SELECT count(*) FROM workflow_executions WHERE workflow_id = 'load-run'")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pg_dump / pg_restore round trip, run inside pg_virtualenv (scripts/scenario.sh): every
+# pg_dump / pg_restore round trip, run on a throwaway cluster (scripts/scenario.sh): every
 # run, snapshot, policy, activation, verdict and ledger entry comes back with the same ids and
 # links, and the restored ledger verifies clean, also against the source's digest.
 set -uo pipefail

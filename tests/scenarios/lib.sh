@@ -1,4 +1,6 @@
-# Sourced by the scenario tests (tests/scenarios/*.sh), which run inside pg_virtualenv.
+# Sourced by the scenario tests (tests/scenarios/*.sh), which scripts/scenario.sh runs with PG*
+# pointing at a throwaway cluster of their own (with_cluster, scripts/cluster.sh).
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/cluster.sh"
 q() { psql -XAtq -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
 passed=0; failed=0
 check() { # name, expected, actual

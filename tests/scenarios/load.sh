@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Concurrency, run inside pg_virtualenv (scripts/scenario.sh): 8 pgbench clients for 30 seconds
+# Concurrency, run on a throwaway cluster (scripts/scenario.sh): 8 pgbench clients for 30 seconds
 # insert runs, generate verdicts and read the KPI views while the active policy changes every
 # two seconds. Then: every committed run and verdict is there, each run snapshotted the version
 # active when its INSERT began, and the invariants hold.

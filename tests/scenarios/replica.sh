@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Read scaling, run inside pg_virtualenv (scripts/scenario.sh): a streaming standby made with
+# Read scaling, run on a throwaway cluster (scripts/scenario.sh): a streaming standby made with
 # pg_basebackup answers the reads (KPIs, factory status, audits, ledger verification) exactly
 # as the primary does, refuses every write with 25006 (read_only_sql_transaction), and keeps
 # agreeing after more writes on the primary.
@@ -18,7 +18,6 @@
 #   normalize_confidence, snapshot_failure_mode.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
-PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 # The standby has none of the primary's postgresql.conf: timestamps must print alike on both.
 export PGTZ=UTC PGDATESTYLE='ISO, MDY'
 db=afu9_replica
@@ -26,12 +25,10 @@ work=$(mktemp -d)
 standby=$work/standby
 sport=
 
-# The standby's files belong to the cluster's OS user (postgres when pg_virtualenv runs as root).
-owner=$(stat -c %U "$(q postgres "SHOW data_directory")")
-as_owner() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u "$owner" -- "$@"); else "$@"; fi; }
-chown "$owner" "$work"
+# The standby's files belong to the cluster's OS user (postgres when run as root).
+[ "$(id -u)" = 0 ] && chown postgres: "$work"
 cleanup() {
-    [ -f "$standby/postmaster.pid" ] && as_owner "$PG_BIN/pg_ctl" -D "$standby" -m fast -w stop >/dev/null 2>&1
+    [ -f "$standby/postmaster.pid" ] && as_cluster_owner "$PG_BIN/pg_ctl" -D "$standby" -m fast -w stop >/dev/null 2>&1
     for _ in 1 2 3 4 5 6 7 8 9 10; do  # the walsender may take a moment to let go of the slot
         q postgres "SELECT pg_drop_replication_slot('afu9_replica') FROM pg_replication_slots WHERE slot_name = 'afu9_replica'" >/dev/null 2>&1 && break
         sleep 0.2
@@ -41,10 +38,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-qs() { PGPORT=$sport q "$@"; }                # the same query on the standby
+qs() { PGHOST=$work PGPORT=$sport q "$@"; }   # the same query on the standby
 both() { check "$1" "$(q $db "$2")" "$(qs $db "$2")"; }
 sqlstate() { # the SQLSTATE a statement fails with on the standby, empty if it succeeds
-    PGPORT=$sport psql -XAtq -v VERBOSITY=sqlstate -d $db -c "$1" 2>&1 >/dev/null | sed -n 's/^ERROR: *//p'
+    PGHOST=$work PGPORT=$sport psql -XAtq -v VERBOSITY=sqlstate -d $db -c "$1" 2>&1 >/dev/null | sed -n 's/^ERROR: *//p'
 }
 # Polls until the standby has replayed everything the primary has written so far.
 catch_up() { # label
@@ -80,21 +77,20 @@ digest=$(q $db "SELECT policy_ledger_digest()")
 
 # The standby: a base backup with its WAL streamed and a slot, so the primary keeps the WAL
 # until the standby has it; -R makes it a standby of this primary.
-as_owner "$PG_BIN/pg_basebackup" -D "$standby" -R -X stream -C -S afu9_replica -c fast \
+as_cluster_owner "$PG_BIN/pg_basebackup" -D "$standby" -R -X stream -C -S afu9_replica -c fast \
     || { echo "FAIL pg_basebackup"; exit 1; }
-# Debian keeps the configuration outside the data directory, so the copy has none.
-sport=$((PGPORT + 100))  # clear of the ports pg_createcluster hands out
-while (exec 3<>"/dev/tcp/127.0.0.1/$sport") 2>/dev/null; do sport=$((sport + 1)); done
-cp "$(q postgres "SHOW hba_file")" "$(q postgres "SHOW ident_file")" "$standby/"
+# The standby listens on a socket of its own (no TCP, as the primary): the copy of the
+# primary's configuration is replaced.
+sport=$((PGPORT + 1))
 cat >"$standby/postgresql.conf" <<EOF
 port = $sport
-listen_addresses = 'localhost'
+listen_addresses = ''
 unix_socket_directories = '$work'
 hot_standby = on
 fsync = off
 EOF
-chown "$owner" "$standby"/*.conf
-as_owner "$PG_BIN/pg_ctl" -D "$standby" -l "$work/standby.log" -w -t 30 start >/dev/null \
+[ "$(id -u)" = 0 ] && chown postgres: "$standby/postgresql.conf"
+as_cluster_owner "$PG_BIN/pg_ctl" -D "$standby" -l "$work/standby.log" -w -t 30 start >/dev/null \
     || { echo "FAIL the standby did not start:"; tail -20 "$work/standby.log"; exit 1; }
 check "the standby is in recovery" "t" "$(qs postgres "SELECT pg_is_in_recovery()")"
 check "the primary is not" "f" "$(q postgres "SELECT pg_is_in_recovery()")"

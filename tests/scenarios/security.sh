@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Security, run inside pg_virtualenv (scripts/scenario.sh), from the three positions of the
+# Security, run on a throwaway cluster (scripts/scenario.sh), from the three positions of the
 # threat model: a database owner who is not a superuser, an application login holding writer
 # rights, an auditor. Overloads of every function and operator the extension's SQL uses are
 # planted in public before the install, after it and across the update from 0.2.0, and none may

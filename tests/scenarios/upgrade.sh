@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Upgrade, run inside pg_virtualenv (scripts/scenario.sh): installs the oldest release kept in
+# Upgrade, run on a throwaway cluster (scripts/scenario.sh): installs the oldest release kept in
 # sql/releases/, fills it, runs ALTER EXTENSION afu9_policy UPDATE, and checks that no row
 # changed, that the upgraded installation behaves, and that it is the same, object for object,
 # as a fresh installation of the new version.
