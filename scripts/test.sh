@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgresql.sh
 versions=${*:-${PG_VERSIONS:-$PG_VERSIONS_SUPPORTED}}
-for v in $versions; do use_postgres "$v" >/dev/null || exit 2; done
+for v in $versions; do pg_supported "$v" || exit 2; done
 bash scripts/setup.sh $versions || exit 1
 
 # One version: build and install, then each kind of test; prints "regress isolation scenarios

@@ -43,6 +43,24 @@ BEGIN
             EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM afu9_policy_writer, afu9_policy_auditor', object);
         END LOOP;
     END IF;
+    -- From PostgreSQL 16 a membership the installer granted (by its ADMIN OPTION) depends on
+    -- the installer's own, whose REVOKE then fails ("dependent privileges exist"); CASCADE would
+    -- take it from the member in every database. So the bootstrap superuser (who runs this
+    -- script) grants it again, with the same options, and the installer's grant goes.
+    IF pg_catalog.current_setting('server_version_num')::integer OPERATOR(pg_catalog.>=) 160000 THEN
+        FOR member IN
+            EXECUTE $q$
+            SELECT r.rolname, m.member::pg_catalog.regrole AS role, m.admin_option, m.inherit_option, m.set_option
+              FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) m.roleid
+             WHERE r.rolname OPERATOR(pg_catalog.=) ANY ('{afu9_policy_writer,afu9_policy_auditor}'::name[])
+               AND m.grantor OPERATOR(pg_catalog.=) $1 AND m.member OPERATOR(pg_catalog.<>) $1$q$ USING installer
+        LOOP
+            EXECUTE pg_catalog.format('GRANT %I TO %s WITH ADMIN %s, INHERIT %s, SET %s GRANTED BY %I',
+                member.rolname, member.role, member.admin_option::text, member.inherit_option::text, member.set_option::text,
+                (SELECT rolname FROM pg_catalog.pg_roles WHERE oid OPERATOR(pg_catalog.=) 10));
+            EXECUTE pg_catalog.format('REVOKE %I FROM %s GRANTED BY %s', member.rolname, member.role, installer);
+        END LOOP;
+    END IF;
     FOR member IN
         SELECT r.rolname FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) m.roleid
          WHERE r.rolname OPERATOR(pg_catalog.=) ANY ('{afu9_policy_writer,afu9_policy_auditor}'::name[])

@@ -119,6 +119,10 @@ check "updated to the new version by the owner" "$(q postgres "SELECT default_ve
 exercise sec_update "planted before 0.2.0, then updated"
 check "the update took the owner's membership of the cluster-wide roles" "false false" \
     "$(q postgres "SELECT pg_has_role('sec_owner', 'afu9_policy_writer', 'MEMBER') || ' ' || pg_has_role('sec_owner', 'afu9_policy_auditor', 'MEMBER')")"
+# From PostgreSQL 16 the member's membership depended on the owner's (it granted it); the
+# update keeps it, for the databases still on 0.2.0.
+check "a member the owner had granted the old writer role stays a member" "t" \
+    "$(q postgres "SELECT pg_has_role('sec_writer_b', 'afu9_policy_writer', 'MEMBER')")"
 check "a member of the old writer role keeps writing, by a grant of its own" "1" \
     "$(as writer_b sec_update -c "INSERT INTO public.workflow_executions (workflow_id) VALUES ('wf') RETURNING 1")"
 check "the old writer role holds nothing in the database any more" "0" \

@@ -9,7 +9,7 @@ source "$here/lib.sh"
 old=0.1.0
 new=$(q postgres "SELECT default_version FROM pg_available_extensions WHERE name = 'afu9_policy'")
 if [ -z "$(q postgres "SELECT 1 FROM pg_available_extension_versions WHERE name = 'afu9_policy' AND version = '$old'")" ]; then
-    echo "FAIL afu9_policy $old is not installed: scripts/test.sh copies sql/releases/ into the extension directory"
+    echo "FAIL afu9_policy $old is not installed: install_extension (scripts/env.sh) copies sql/releases/ into the extension directory"
     exit 1
 fi
 dropdb --if-exists afu9_upgrade >/dev/null 2>&1; dropdb --if-exists afu9_fresh >/dev/null 2>&1
