@@ -52,12 +52,22 @@ pub fn normalize_confidence(raw: f64) -> Result<i32, String> {
     }) as i32)
 }
 
-/// A number as JavaScript prints it in the error message.
+/// A number as JavaScript's `String(x)` prints it: the shortest digits that read back as x,
+/// in exponent form (`1e+21`, `-1e-7`) from 1e21 up and below 1e-6, otherwise in positional form.
 fn js_number(x: f64) -> String {
     if x.is_nan() {
         "NaN".into()
     } else if x.is_infinite() {
         if x > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else if x == 0.0 {
+        "0".into() // -0 too
+    } else if x.abs() >= 1e21 || x.abs() < 1e-6 {
+        // Rust's {:e} gives the same shortest digits: "1e21", "-1.5e-7".
+        let exp = format!("{x:e}");
+        match exp.split_once('e') {
+            Some((digits, power)) if !power.starts_with('-') => format!("{digits}e+{power}"),
+            _ => exp,
+        }
     } else {
         format!("{x}")
     }
@@ -65,8 +75,18 @@ fn js_number(x: f64) -> String {
 
 /// `fp(a, b, c)`: the first 32 hex digits of SHA-256 over `a:b:c`.
 pub fn fingerprint(class: &str, service: &str, template: &str) -> String {
-    let digest = Sha256::digest(format!("{class}:{service}:{template}").as_bytes());
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    let mut hasher = Sha256::new();
+    for part in [class, ":", service, ":", template] {
+        hasher.update(part.as_bytes());
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = hasher.finalize();
+    let mut out = String::with_capacity(32);
+    for b in &digest[..16] {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+    }
+    out
 }
 
 struct TemplateStep {
@@ -120,11 +140,20 @@ pub fn template(text: &str, interrupt: Interrupt) -> String {
 /// reason longer than three characters that are not stop words; first occurrence kept.
 pub fn tokens(signals: &[Signal], interrupt: Interrupt) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    // A set beside the list keeps de-duplication linear in the number of words.
+    // A set beside the list keeps de-duplication linear in the number of words; a few tokens
+    // (the usual case) are looked up in the list itself, which costs less than hashing.
     let mut seen: HashSet<String> = HashSet::new();
     let mut add = |t: &str| {
-        if !seen.contains(t) {
-            seen.insert(t.to_string());
+        if out.len() < 16 {
+            if !out.iter().any(|o| o == t) {
+                out.push(t.to_string());
+            }
+            return;
+        }
+        if seen.is_empty() {
+            seen.extend(out.iter().cloned());
+        }
+        if seen.insert(t.to_string()) {
             out.push(t.to_string());
         }
     };
@@ -248,6 +277,30 @@ mod tests {
             normalize_confidence(2.0),
             Err("Invalid confidence: 2. Must be between 0 and 1.".into())
         );
+        assert_eq!(
+            normalize_confidence(-1e-7),
+            Err("Invalid confidence: -1e-7. Must be between 0 and 1.".into())
+        );
+    }
+
+    #[test]
+    fn numbers_print_as_javascript_prints_them() {
+        for (x, js) in [
+            (1e21, "1e+21"),
+            (-1e21, "-1e+21"),
+            (1.5e300, "1.5e+300"),
+            (f64::MAX, "1.7976931348623157e+308"),
+            (1.2345678901234568e20, "123456789012345680000"),
+            (1e-6, "0.000001"),
+            (-1e-7, "-1e-7"),
+            (1.25e-7, "1.25e-7"),
+            (5e-324, "5e-324"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (-0.0, "0"),
+            (42.0, "42"),
+        ] {
+            assert_eq!(js_number(x), js, "{x:?}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 mod actor;
 mod classify;
+mod jsonb;
 mod pattern;
 mod policy;
 mod schema;

@@ -2,8 +2,7 @@
 //! that each distinct document is parsed and its patterns compiled once, not per verdict.
 
 use crate::pattern::{compile_case_insensitive, compile_set_case_insensitive};
-use pgrx::callconv::{Arg, ArgAbi};
-use pgrx::pg_sys;
+use crate::jsonb::RawJsonb;
 use pgrx::prelude::*;
 use regex::RegexSet;
 use serde_json::Value;
@@ -254,90 +253,42 @@ fn interruptible() {
     }
 }
 
-/// A jsonb argument kept as its binary form: equal documents have equal bytes, so the bytes
-/// key the policy cache and a document is only turned into text when it is not cached yet.
-/// Unlike pgrx's JsonB it never panics: a document serde cannot read (nested past its
-/// recursion limit) is an error the caller reports.
-pub struct RawJsonb(Vec<u8>);
-
-impl FromDatum for RawJsonb {
-    unsafe fn from_polymorphic_datum(
-        datum: pg_sys::Datum,
-        is_null: bool,
-        _: pg_sys::Oid,
-    ) -> Option<Self> {
-        if is_null {
-            return None;
-        }
-        unsafe {
-            let raw = datum.cast_mut_ptr::<pg_sys::varlena>();
-            let detoasted = pg_sys::pg_detoast_datum(raw);
-            let len = pgrx::varlena::varsize_any(detoasted);
-            let bytes = std::slice::from_raw_parts(detoasted as *const u8, len).to_vec();
-            if detoasted != raw {
-                pg_sys::pfree(detoasted.cast());
-            }
-            Some(RawJsonb(bytes))
-        }
-    }
-}
-
-unsafe impl<'fcx> ArgAbi<'fcx> for RawJsonb {
-    unsafe fn unbox_arg_unchecked(arg: Arg<'_, 'fcx>) -> Self {
-        let index = arg.index();
-        unsafe { arg.unbox_arg_using_from_datum() }
-            .unwrap_or_else(|| panic!("argument {index} must not be null"))
-    }
-}
-
-pgrx::impl_sql_translatable!(RawJsonb, arg_only = "jsonb");
-
-impl RawJsonb {
-    /// Bytes of the stored jsonb.
-    pub fn size(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn to_value(&self) -> Result<Value, PolicyError> {
-        // The bytes are a complete, 4-byte-header jsonb varlena (pg_detoast_datum's result).
-        unsafe {
-            let cstr = pgrx::direct_function_call::<&core::ffi::CStr>(
-                pg_sys::jsonb_out,
-                &[Some(pg_sys::Datum::from(self.0.as_ptr()))],
-            );
-            let parsed = cstr.map(|c| {
-                let value = serde_json::from_slice(c.to_bytes());
-                pg_sys::pfree(c.as_ptr() as *mut core::ffi::c_void);
-                value
-            });
-            match parsed {
-                Some(Ok(value)) => Ok(value),
-                _ => fail("$", "not readable as JSON (nested too deeply?)"),
-            }
-        }
-    }
-}
-
+/// Documents compiled and kept per backend; a workload uses one or a few.
 const CACHE_CAPACITY: usize = 32;
 
 thread_local! {
-    static CACHE: RefCell<HashMap<Vec<u8>, Rc<Policy>>> = RefCell::new(HashMap::new());
+    /// Most recently used first, keyed by the document's stored bytes (RawJsonb::stored_bytes).
+    /// Found by comparing them (lengths first, then memcmp), which costs less than hashing a
+    /// document of several kilobytes on every call.
+    static CACHE: RefCell<Vec<(Vec<u8>, Rc<Policy>)>> = const { RefCell::new(Vec::new()) };
     static COMPILATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// The compiled policy for a document, from this backend's cache when it was seen before.
 pub fn compiled(doc: &RawJsonb) -> Result<Rc<Policy>, PolicyError> {
-    if let Some(hit) = CACHE.with(|c| c.borrow().get(&doc.0).cloned()) {
-        return Ok(hit);
+    let bytes = doc.stored_bytes();
+    let hit = CACHE.with(|c| {
+        let mut cache = c.borrow_mut();
+        let at = cache.iter().position(|(b, _)| b.as_slice() == bytes)?;
+        if at > 0 {
+            let entry = cache.remove(at);
+            cache.insert(0, entry);
+        }
+        Some(cache[0].1.clone())
+    });
+    if let Some(policy) = hit {
+        return Ok(policy);
     }
-    let policy = Rc::new(compile(&doc.to_value()?)?);
+    let value = doc.to_value().ok_or_else(|| PolicyError {
+        path: "$".into(),
+        reason: "not readable: nested more than 128 levels deep, or a number beyond double range".into(),
+    })?;
+    let policy = Rc::new(compile(&value)?);
     COMPILATIONS.with(|n| n.set(n.get() + 1));
     CACHE.with(|c| {
         let mut cache = c.borrow_mut();
-        if cache.len() >= CACHE_CAPACITY {
-            cache.clear();
-        }
-        cache.insert(doc.0.clone(), policy.clone());
+        cache.truncate(CACHE_CAPACITY - 1);
+        cache.insert(0, (bytes.to_vec(), policy.clone()));
     });
     Ok(policy)
 }

@@ -2,9 +2,9 @@
 //! Bad input raises SQLSTATE 22023 with a message naming what is wrong; nothing panics.
 
 use crate::classify::{self, Classification, Signal};
-use crate::policy::{self, RawJsonb};
+use crate::jsonb::RawJsonb;
+use crate::policy;
 use pgrx::prelude::*;
-use serde_json::Value;
 
 fn invalid(message: impl Into<String>) -> ! {
     ereport!(
@@ -39,32 +39,6 @@ pub fn check_size(what: &str, input: &Option<RawJsonb>) {
     }
 }
 
-/// Reads signals: a JSON array of objects with string `resourceType` and `statusReason`.
-pub fn parse_signals(signals: &Value) -> Result<Vec<Signal>, String> {
-    let Value::Array(items) = signals else {
-        return Err("signals must be a JSON array of objects".into());
-    };
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            pgrx::check_for_interrupts!();
-            let text = |key: &str| match item.get(key) {
-                Some(Value::String(s)) => Ok(s.clone()),
-                Some(_) => Err(format!("signals[{i}].{key} must be a string")),
-                None => Err(format!("signals[{i}] has no {key}")),
-            };
-            if !item.is_object() {
-                return Err(format!("signals[{i}] must be an object"));
-            }
-            Ok(Signal {
-                resource_type: text("resourceType")?,
-                status_reason: text("statusReason")?,
-            })
-        })
-        .collect()
-}
-
 /// PostgreSQL's interrupt check: a cancel or statement_timeout takes effect here.
 fn check_interrupts() {
     pgrx::check_for_interrupts!();
@@ -85,23 +59,16 @@ fn classification_of(
     if let Some(message) = too_large("signals", &signals) {
         return Err(message);
     }
-    let signals = signals
-        .to_value()
-        .map_err(|e| format!("signals are {}", e.reason))?;
-    classify_value(&signals, policies)
+    classify_signals(&signals.signals()?, policies)
 }
 
-fn classify_value(signals: &Value, policies: Option<RawJsonb>) -> Result<Classification, String> {
+fn classify_signals(signals: &[Signal], policies: Option<RawJsonb>) -> Result<Classification, String> {
     let policies = policies.ok_or("no policy given, and no policy is active")?;
     if let Some(message) = too_large("policy", &policies) {
         return Err(message);
     }
     let policy = policy::compiled(&policies).map_err(|e| e.to_string())?;
-    Ok(classify::classify(
-        &policy,
-        &parse_signals(signals)?,
-        check_interrupts,
-    ))
+    Ok(classify::classify(&policy, signals, check_interrupts))
 }
 
 type Row = (
@@ -195,7 +162,7 @@ fn verdict_replay_issues(
     let replayed = match signals {
         Some(_) => classification_of(signals, policies),
         // A verdict stored without signals replays as no signals.
-        None => classify_value(&Value::Array(Vec::new()), policies),
+        None => classify_signals(&[], policies),
     };
     let replayed = match replayed {
         Ok(c) => c,

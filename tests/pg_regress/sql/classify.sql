@@ -18,6 +18,11 @@ SELECT normalize_confidence('NaN');
 SELECT normalize_confidence('Infinity');
 \echo :SQLSTATE
 SELECT normalize_confidence(NULL) IS NULL AS null_in_null_out;
+-- Numbers in the message print as JavaScript prints them: exponent form below 1e-6 and from 1e21.
+SELECT normalize_confidence(-1e-7);
+\echo :SQLSTATE
+SELECT normalize_confidence(1e21);
+\echo :SQLSTATE
 
 -- No signals: UNKNOWN, Unknown, 0, and the spec's fingerprint.
 SELECT * FROM classify_failure('[]');
@@ -83,7 +88,14 @@ SELECT * FROM classify_failure('[]', '{"classification_rules": [{"errorClass": "
 SELECT * FROM classify_failure('[]', '[1, 2]');
 \echo :SQLSTATE
 
--- Input serde cannot read (nested past 128 levels) is a clean error too, never a crash.
+-- Only resourceType and statusReason are read: whatever else a signal holds, any valid jsonb
+-- (a number beyond double range, nesting past 128 levels), it is classified as AFU-9 did.
+SELECT error_class, service, confidence_score, fingerprint_id
+  FROM classify_failure('[{"resourceType": "R", "statusReason": "secret not found", "timestamp": 1e400}]');
+SELECT error_class, tokens
+  FROM classify_failure(jsonb_build_array(jsonb_build_object('resourceType', 'R',
+           'statusReason', 'secret not found', 'detail', (repeat('[', 300) || repeat(']', 300))::jsonb)));
+-- A signal nested past 128 levels is still no object.
 SELECT * FROM classify_failure((repeat('[', 300) || repeat(']', 300))::jsonb);
 \echo :SQLSTATE
 SELECT * FROM classify_failure('[]', (repeat('{"a":', 300) || '1' || repeat('}', 300))::jsonb);

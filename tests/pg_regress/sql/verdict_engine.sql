@@ -98,3 +98,14 @@ BEGIN;
 DELETE FROM verdicts;
 SELECT * FROM verdict_consistency();
 ROLLBACK;
+
+-- Signals holding anything besides what the classifier reads (a number beyond double range,
+-- nesting past 128 levels) are stored as given, with their verdict, and audit clean.
+INSERT INTO workflow_executions (id, workflow_id, status) VALUES ('00000000-0000-4000-8000-0000000000e4', 'wf-4', 'failed');
+SELECT error_class, proposed_action, verdict_type
+  FROM generate_verdict('00000000-0000-4000-8000-0000000000e4',
+       jsonb_build_array('{"resourceType": "R", "statusReason": "secret not found", "timestamp": 1e400}'::jsonb,
+                         jsonb_build_object('resourceType', 'R', 'statusReason', 'again',
+                                            'detail', (repeat('[', 300) || repeat(']', 300))::jsonb)));
+SELECT a.compliant, a.issues FROM verdicts v, audit_verdict(v.id) a
+ WHERE v.execution_id = '00000000-0000-4000-8000-0000000000e4';
