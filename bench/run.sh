@@ -84,6 +84,10 @@ per_row() { awk -v b="$1" -v a="$2" -v n="$3" 'BEGIN { printf "%.1f", (b - a) * 
     echo "| \`generate_verdict\` (classify with the run's snapshot and store), $verdicts runs | $(get generate_per_s) per second |"
     echo "| \`generate_verdict\`, $(get generate_clients) pgbench clients (one per core), $seconds s | $(get generate_concurrent_per_s) per second |"
     echo "| \`audit_verdicts\` over $audits stored verdicts (with replay) | $(get audit_ms) ms |"
+    echo "| \`replay_verdicts\` over the same $audits verdicts | $(get replay_ms) ms |"
+    echo "| \`classify_failure(signals, policy)\`, $audits signal sets in one statement | $(get classify_given_per_s) per second |"
+    echo "| \`classify_failure(signals)\` (the active policy), $audits signal sets in one statement | $(get classify_active_per_s) per second |"
+    echo "| verdicts stored in bulk (\`INSERT … SELECT … classify_failure\` with each run's snapshot), $audits runs | $(get store_bulk_per_s) per second |"
     echo
     echo "Signals rotate over one example per v1.0.0 rule plus an unmatched one, so every rule and"
     echo "the UNKNOWN fallback are exercised. Policies are compiled once per backend and reused."
@@ -112,6 +116,9 @@ per_row() { awk -v b="$1" -v a="$2" -v n="$3" 'BEGIN { printf "%.1f", (b - a) * 
     echo "| \`policy_kpis\` under 150 ms on 1,000,000 runs | $(get policy_kpis_ms) ms on $(get kpi_runs) runs, $(get kpi_verdicts) verdicts | $(met "$(get policy_kpis_ms) < 150 && $(get kpi_runs) >= 1000000") |"
     echo "| \`factory_status()\` under 200 ms | $(get factory_status_ms) ms | $(met "$(get factory_status_ms) < 200") |"
     echo "| \`generate_verdict\` at least 20,000 per second | $verdict_best | $(met "$verdict_best >= 20000") |"
+    echo "| \`classify_failure\` at least 300,000 per second with a policy given, 250,000 with the active one | $(get classify_given_per_s), $(get classify_active_per_s) | $(met "$(get classify_given_per_s) >= 300000 && $(get classify_active_per_s) >= 250000") |"
+    echo "| verdicts stored in bulk at least 20,000 per second | $(get store_bulk_per_s) | $(met "$(get store_bulk_per_s) >= 20000") |"
+    echo "| \`audit_verdicts\` and \`replay_verdicts\` over 100,000 verdicts within 1 s each | $(get audit_ms) ms, $(get replay_ms) ms over $audits | $(met "$(get audit_ms) <= 1000 && $(get replay_ms) <= 1000 && $audits >= 100000") |"
     echo "| On Citus, runs through the coordinator at least 0.8 of the throughput without the extension | $(get citus_tps_ratio) | $(met "$(get citus_tps_ratio) >= 0.8") |"
     echo
     echo "Where the time goes (profiled with perf; docs/benchmarks.md has the detail). In bulk the snapshot"

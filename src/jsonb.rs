@@ -1,7 +1,8 @@
-//! jsonb arguments kept in their binary form. Equal documents have equal bytes, so the bytes key
-//! the policy cache without a copy or a text round trip; and signals are read straight from
-//! the binary form, two keys per element, so that nothing else they hold (numbers beyond a
-//! double's range, nesting past any parser's limit) can stop a classification.
+//! jsonb arguments kept in their binary form. A document's stored bytes key the policy cache,
+//! so a call finds its compiled policy without decompressing, copying, hashing or printing the
+//! document; and signals are read straight from the binary form, two keys per element, so that
+//! nothing else they hold (numbers beyond a double's range, nesting past any parser's limit)
+//! can stop a classification.
 
 use crate::classify::Signal;
 use pgrx::callconv::{Arg, ArgAbi};
@@ -9,6 +10,7 @@ use pgrx::pg_sys;
 use pgrx::prelude::*;
 use serde_json::Value;
 use std::cell::Cell;
+use std::collections::HashMap;
 
 /// A jsonb argument, borrowed for the call: PostgreSQL keeps the argument (and a detoasted copy,
 /// made in the call's memory context) until the function returns.
@@ -88,6 +90,12 @@ impl RawJsonb {
         }
     }
 
+    /// Whether the document is `[]`.
+    pub fn is_empty_array(&self) -> bool {
+        let header = unsafe { (*self.root()).header };
+        header & pg_sys::JB_FARRAY != 0 && header & pg_sys::JB_FSCALAR == 0 && header & pg_sys::JB_CMASK == 0
+    }
+
     /// Reads signals: a JSON array of objects, each with string `resourceType` and
     /// `statusReason`; any other member, of any value, is left unread.
     pub fn signals(&self) -> Result<Vec<Signal>, String> {
@@ -118,6 +126,55 @@ impl RawJsonb {
     }
 }
 
+impl RawJsonb {
+    /// The keys of the object under `key` of the document (an object), each with whether its
+    /// value is a string; empty when there is no such object.
+    pub fn member_kinds(&self, key: &str) -> HashMap<String, bool> {
+        let mut kinds = HashMap::new();
+        unsafe {
+            let root = self.root();
+            if (*root).header & pg_sys::JB_FOBJECT == 0 {
+                return kinds;
+            }
+            let mut member: pg_sys::JsonbValue = std::mem::zeroed();
+            let found = pg_sys::getKeyJsonValueFromContainer(root, key.as_ptr().cast(), key.len() as i32, &mut member);
+            if found.is_null()
+                || member.type_ != pg_sys::jbvType::jbvBinary
+                || (*member.val.binary.data).header & pg_sys::JB_FOBJECT == 0
+            {
+                return kinds;
+            }
+            let mut it = pg_sys::JsonbIteratorInit(member.val.binary.data);
+            let mut value: pg_sys::JsonbValue = std::mem::zeroed();
+            let mut current = None;
+            loop {
+                match pg_sys::JsonbIteratorNext(&mut it, &mut value, true) {
+                    pg_sys::JsonbIteratorToken::WJB_DONE => break,
+                    pg_sys::JsonbIteratorToken::WJB_KEY => current = Some(text_of(&value)),
+                    pg_sys::JsonbIteratorToken::WJB_VALUE => {
+                        if let Some(k) = current.take() {
+                            kinds.insert(k, value.type_ == pg_sys::jbvType::jbvString);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        kinds
+    }
+}
+
+/// A string JsonbValue's text. Text in the database encoding: UTF-8 is read exactly,
+/// anything else lossily.
+unsafe fn text_of(value: &pg_sys::JsonbValue) -> String {
+    let s = value.val.string;
+    let bytes = std::slice::from_raw_parts(s.val as *const u8, s.len as usize);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_string(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
 /// An object's member that must be a string; the error (after `signals[i]`) says why not.
 fn string_member(object: *mut pg_sys::JsonbContainer, key: &str) -> Result<String, String> {
     unsafe {
@@ -134,12 +191,6 @@ fn string_member(object: *mut pg_sys::JsonbContainer, key: &str) -> Result<Strin
         if value.type_ != pg_sys::jbvType::jbvString {
             return Err(format!(".{key} must be a string"));
         }
-        let s = value.val.string;
-        let bytes = std::slice::from_raw_parts(s.val as *const u8, s.len as usize);
-        // Text in the database encoding: UTF-8 is read exactly, anything else lossily.
-        Ok(match std::str::from_utf8(bytes) {
-            Ok(text) => text.to_string(),
-            Err(_) => String::from_utf8_lossy(bytes).into_owned(),
-        })
+        Ok(text_of(&value))
     }
 }

@@ -4,6 +4,7 @@
 
 ::pgrx::pg_module_magic!(name, version);
 
+mod active;
 mod actor;
 mod classify;
 mod jsonb;

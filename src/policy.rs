@@ -256,16 +256,25 @@ fn interruptible() {
 /// Documents compiled and kept per backend; a workload uses one or a few.
 const CACHE_CAPACITY: usize = 32;
 
+/// What a backend keeps of a document: its compiled policy or why it is none (an adopted AFU-9
+/// document, say), and what its `playbooks` member holds, which audits read either way.
+pub struct Compiled {
+    pub policy: Result<Policy, PolicyError>,
+    /// Each class under `playbooks`, and whether its playbook is a plain string (AFU-9's own
+    /// documents: such a playbook never decided a verdict, so it is not replayed).
+    pub playbooks: HashMap<String, bool>,
+}
+
 thread_local! {
     /// Most recently used first, keyed by the document's stored bytes (RawJsonb::stored_bytes).
     /// Found by comparing them (lengths first, then memcmp), which costs less than hashing a
     /// document of several kilobytes on every call.
-    static CACHE: RefCell<Vec<(Vec<u8>, Rc<Policy>)>> = const { RefCell::new(Vec::new()) };
+    static CACHE: RefCell<Vec<(Vec<u8>, Rc<Compiled>)>> = const { RefCell::new(Vec::new()) };
     static COMPILATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
-/// The compiled policy for a document, from this backend's cache when it was seen before.
-pub fn compiled(doc: &RawJsonb) -> Result<Rc<Policy>, PolicyError> {
+/// A document compiled, from this backend's cache when it was seen before.
+pub fn compiled(doc: &RawJsonb) -> Rc<Compiled> {
     let bytes = doc.stored_bytes();
     let hit = CACHE.with(|c| {
         let mut cache = c.borrow_mut();
@@ -276,21 +285,24 @@ pub fn compiled(doc: &RawJsonb) -> Result<Rc<Policy>, PolicyError> {
         }
         Some(cache[0].1.clone())
     });
-    if let Some(policy) = hit {
-        return Ok(policy);
+    if let Some(entry) = hit {
+        return entry;
     }
-    let value = doc.to_value().ok_or_else(|| PolicyError {
-        path: "$".into(),
-        reason: "not readable: nested more than 128 levels deep, or a number beyond double range".into(),
-    })?;
-    let policy = Rc::new(compile(&value)?);
+    let policy = doc
+        .to_value()
+        .ok_or_else(|| PolicyError {
+            path: "$".into(),
+            reason: "not readable: nested more than 128 levels deep, or a number beyond double range".into(),
+        })
+        .and_then(|value| compile(&value));
     COMPILATIONS.with(|n| n.set(n.get() + 1));
+    let entry = Rc::new(Compiled { policy, playbooks: doc.member_kinds("playbooks") });
     CACHE.with(|c| {
         let mut cache = c.borrow_mut();
         cache.truncate(CACHE_CAPACITY - 1);
-        cache.insert(0, (bytes.to_vec(), policy.clone()));
+        cache.insert(0, (bytes.to_vec(), entry.clone()));
     });
-    Ok(policy)
+    entry
 }
 
 /// Checks a policy document as publish_policy does: raises 22023 naming the JSON path and the
@@ -299,18 +311,19 @@ pub fn compiled(doc: &RawJsonb) -> Result<Rc<Policy>, PolicyError> {
 fn validate_policy(policies: Option<RawJsonb>) -> bool {
     crate::verdict::check_size("policy", &policies);
     let Some(policies) = policies else {
-        raise(PolicyError {
+        raise(&PolicyError {
             path: "$".into(),
             reason: "must not be NULL".into(),
         })
     };
-    compiled(&policies)
-        .map(|_| true)
-        .unwrap_or_else(|e| raise(e))
+    match &compiled(&policies).policy {
+        Ok(_) => true,
+        Err(e) => raise(e),
+    }
 }
 
 /// Raises a policy error as SQLSTATE 22023.
-pub fn raise(e: PolicyError) -> ! {
+pub fn raise(e: &PolicyError) -> ! {
     ereport!(
         ERROR,
         PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,

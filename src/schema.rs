@@ -62,7 +62,8 @@ extension_sql_file!(
     requires = [
         "views",
         verdict::classify_failure,
-        verdict::verdict_replay_issues
+        verdict::verdict_replay_issues,
+        verdict::verdict_audit_issues
     ]
 );
 extension_sql_file!(
@@ -105,6 +106,8 @@ extension_sql_file!(
         verdict::classify_failure,
         verdict::replay_classification,
         verdict::verdict_replay_issues,
+        verdict::verdict_audit_issues,
+        active::active_policy,
         policy::validate_policy
     ]
 );

@@ -35,7 +35,7 @@ struct Plans {
 /// (ids below xmax are never handed out again, so that list only shrinks), and curcid covers
 /// the transaction's own changes.
 #[derive(Clone, Copy, PartialEq)]
-struct VisibilityKey {
+pub(crate) struct VisibilityKey {
     lxid: pg_sys::LocalTransactionId,
     xmin: pg_sys::TransactionId,
     xmax: pg_sys::TransactionId,
@@ -224,7 +224,7 @@ fn no_active_policy(run_id: Option<pgrx::Uuid>) {
     .report(PgLogLevel::ERROR);
 }
 
-fn with_spi<T>(f: impl FnOnce() -> T) -> T {
+pub(crate) fn with_spi<T>(f: impl FnOnce() -> T) -> T {
     unsafe {
         if pg_sys::SPI_connect() != pg_sys::SPI_OK_CONNECT as i32 {
             error!("take_policy_snapshot: SPI_connect failed");
@@ -307,7 +307,7 @@ unsafe fn local_transaction_id() -> pg_sys::LocalTransactionId {
     (*pg_sys::MyProc).vxid.lxid
 }
 
-fn visibility_key() -> Option<VisibilityKey> {
+pub(crate) fn visibility_key() -> Option<VisibilityKey> {
     unsafe {
         if !pg_sys::ActiveSnapshotSet() {
             return None;
@@ -415,7 +415,7 @@ fn show(run_id: Option<pgrx::Uuid>) -> String {
 }
 
 /// Runs a kept plan for at most one row; read-only runs see the statement's snapshot.
-unsafe fn execute(
+pub(crate) unsafe fn execute(
     plan: pg_sys::SPIPlanPtr,
     args: &[Option<pg_sys::Datum>],
     read_only: bool,

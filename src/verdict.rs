@@ -67,8 +67,9 @@ fn classify_signals(signals: &[Signal], policies: Option<RawJsonb>) -> Result<Cl
     if let Some(message) = too_large("policy", &policies) {
         return Err(message);
     }
-    let policy = policy::compiled(&policies).map_err(|e| e.to_string())?;
-    Ok(classify::classify(&policy, signals, check_interrupts))
+    let compiled = policy::compiled(&policies);
+    let policy = compiled.policy.as_ref().map_err(|e| e.to_string())?;
+    Ok(classify::classify(policy, signals, check_interrupts))
 }
 
 type Row = (
@@ -96,7 +97,7 @@ fn row(c: Classification) -> Row {
 }
 
 /// Classifies failure signals under a policy (by default the active one). Deterministic.
-#[pg_extern(immutable, parallel_safe, requires = ["policy"])]
+#[pg_extern(immutable, parallel_safe, requires = [active::active_policy])]
 fn classify_failure(
     signals: Option<RawJsonb>,
     policies: default!(Option<RawJsonb>, "active_policy()"),
@@ -156,8 +157,23 @@ fn verdict_replay_issues(
     proposed_action: Option<String>,
     fingerprint_id: Option<String>,
 ) -> Vec<String> {
+    let mut issues = Vec::new();
+    replay_issues(&mut issues, signals, policies, error_class, confidence_score, proposed_action, fingerprint_id);
+    issues
+}
+
+fn replay_issues(
+    issues: &mut Vec<String>,
+    signals: Option<RawJsonb>,
+    policies: Option<RawJsonb>,
+    error_class: Option<String>,
+    confidence_score: Option<i32>,
+    proposed_action: Option<String>,
+    fingerprint_id: Option<String>,
+) {
     if policies.is_none() {
-        return vec!["Replay failed: no policy snapshot".into()];
+        issues.push("Replay failed: no policy snapshot".into());
+        return;
     }
     let replayed = match signals {
         Some(_) => classification_of(signals, policies),
@@ -166,10 +182,9 @@ fn verdict_replay_issues(
     };
     let replayed = match replayed {
         Ok(c) => c,
-        Err(message) => return vec![format!("Replay failed: {message}")],
+        Err(message) => return issues.push(format!("Replay failed: {message}")),
     };
     let show = |v: Option<String>| v.unwrap_or_else(|| "NULL".into());
-    let mut issues = Vec::new();
     let mut compare = |what: &str, stored: Option<String>, again: String| {
         if stored.as_deref() != Some(again.as_str()) {
             issues.push(format!(
@@ -186,5 +201,44 @@ fn verdict_replay_issues(
     );
     compare("proposed_action", proposed_action, replayed.proposed_action);
     compare("fingerprint_id", fingerprint_id, replayed.fingerprint_id);
+}
+
+/// The audit of a verdict against a snapshot's document, but for the snapshot ids (which SQL
+/// compares): AFU-9's five checks, then the replay, in one call per verdict. Playbooks that are
+/// plain strings (AFU-9's own documents) never decided a verdict, so those are not replayed.
+#[pg_extern(immutable, parallel_safe)]
+fn verdict_audit_issues(
+    signals: Option<RawJsonb>,
+    policies: Option<RawJsonb>,
+    error_class: Option<String>,
+    confidence_score: Option<i32>,
+    proposed_action: Option<String>,
+    fingerprint_id: Option<String>,
+) -> Vec<String> {
+    // format('%s', NULL) printed nothing in the checks' SQL form; so do these.
+    let shown = |v: &Option<String>| v.clone().unwrap_or_default();
+    let mut issues = Vec::new();
+    if !matches!(confidence_score, Some(0..=100)) {
+        issues.push(format!(
+            "Invalid confidence_score: {}. Must be 0-100.",
+            confidence_score.map(|s| s.to_string()).unwrap_or_default()
+        ));
+    }
+    let playbook = match (&policies, &error_class) {
+        (Some(doc), Some(class)) => policy::compiled(doc).playbooks.get(class).copied(),
+        _ => None,
+    };
+    if playbook.is_none() {
+        issues.push(format!("Unknown error_class: {}", shown(&error_class)));
+    }
+    if !matches!(proposed_action.as_deref(), Some(a) if policy::ACTIONS.contains(&a)) {
+        issues.push(format!("Invalid proposed_action: {}", shown(&proposed_action)));
+    }
+    if signals.as_ref().is_none_or(|s| s.is_empty_array()) {
+        issues.push("Verdict has no signals".into());
+    }
+    if playbook != Some(true) {
+        replay_issues(&mut issues, signals, policies, error_class, confidence_score, proposed_action, fingerprint_id);
+    }
     issues
 }

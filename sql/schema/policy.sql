@@ -77,18 +77,4 @@ $$;
 COMMENT ON FUNCTION active_policy_version(uuid) IS
     'The policy version in force for a repository (its own when one is active, else the global one) or, without argument, globally: version, document hash, and the scope it comes from (NULL: global). NULLs when none is active.';
 
--- One flat query, not a call of active_policy_version() in FROM, which costs ten times as much.
-CREATE OR REPLACE FUNCTION active_policy(repository_id uuid DEFAULT NULL) RETURNS jsonb
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, afu9_policy, pg_temp
-AS $$
-    SELECT d.body
-      FROM afu9_policy.policy_activations a
-      JOIN afu9_policy.policy_versions v ON v.id = a.policy_version_id
-      JOIN afu9_policy.policy_documents d ON d.hash = v.document_hash
-     WHERE a.repository_id = active_policy.repository_id OR a.repository_id IS NULL
-     ORDER BY a.repository_id IS NULL, a.id DESC
-     LIMIT 1
-$$;
-COMMENT ON FUNCTION active_policy(uuid) IS
-    'The complete policy document new runs of a repository (or, without argument, of no repository) are snapshotted with; NULL when none is active.';
+-- active_policy(repository_id) is in Rust (src/active.rs): it is classify_failure's default, run per row.

@@ -52,25 +52,13 @@ CREATE OR REPLACE FUNCTION audit_verdict(v afu9_policy.verdict, s afu9_policy.po
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
+    -- The five AFU-9 checks and the replay are one call (verdict_audit_issues), which finds the
+    -- compiled document in the backend's cache instead of reading it per check.
     WITH found AS (
-        SELECT array_remove(ARRAY[
-            CASE WHEN v.policy_snapshot_id IS DISTINCT FROM s.id
-                 THEN 'Verdict policy_snapshot_id does not match provided policy' END,
-            CASE WHEN v.confidence_score IS NULL OR v.confidence_score NOT BETWEEN 0 AND 100
-                 THEN format('Invalid confidence_score: %s. Must be 0-100.', v.confidence_score) END,
-            CASE WHEN NOT coalesce(s.policies->'playbooks' ? v.error_class, false)
-                 THEN format('Unknown error_class: %s', v.error_class) END,
-            CASE WHEN v.proposed_action IS NULL
-                      OR v.proposed_action NOT IN ('WAIT_AND_RETRY', 'OPEN_ISSUE', 'HUMAN_REQUIRED')
-                 THEN format('Invalid proposed_action: %s', v.proposed_action) END,
-            CASE WHEN v.signals IS NULL OR v.signals = '[]'::jsonb
-                 THEN 'Verdict has no signals' END
-        ], NULL)
-        -- AFU-9's own documents (playbooks as plain strings) never decided a verdict: AFU-9
-        -- classified with rules of its code. Those verdicts get the five checks, not a replay.
-        || CASE WHEN jsonb_typeof(s.policies->'playbooks'->v.error_class) = 'string' THEN '{}'::text[]
-                ELSE afu9_policy.verdict_replay_issues(v.signals, s.policies, v.error_class, v.confidence_score,
-                                                       v.proposed_action, v.fingerprint_id) END AS issues
+        SELECT CASE WHEN v.policy_snapshot_id IS DISTINCT FROM s.id
+                    THEN ARRAY['Verdict policy_snapshot_id does not match provided policy'] ELSE '{}'::text[] END
+            || afu9_policy.verdict_audit_issues(v.signals, s.policies, v.error_class, v.confidence_score,
+                                                v.proposed_action, v.fingerprint_id) AS issues
     )
     SELECT cardinality(issues) = 0, s.version, issues FROM found
 $$;
@@ -121,14 +109,15 @@ BEGIN
       LEFT JOIN policy_documents dv ON dv.hash = pv.document_hash
       LEFT JOIN policy_snapshot_records r ON r.id = v.policy_snapshot_id AND pv.id IS NULL
       LEFT JOIN policy_documents dr ON dr.hash = r.document_hash
-     CROSS JOIN LATERAL audit_verdict(
-               ROW(v.id, v.execution_id, v.policy_snapshot_id, v.fingerprint_id, v.error_class, v.service,
-                   v.confidence_score, v.proposed_action, v.verdict_type, v.tokens, v.signals, v.playbook_id,
-                   v.created_at, v.metadata, v.ledger_seq)::verdict,
-               ROW(coalesce(CASE WHEN pv.id IS NOT NULL THEN e.policy_snapshot_id END, r.id),
-                   coalesce(pv.version, r.version)::text, coalesce(dv.body, dr.body),
-                   coalesce(e.policy_snapshot_taken_at, r.created_at), NULL::jsonb,
-                   coalesce(pv.document_hash, r.document_hash))::policy_snapshot) a
+     -- audit_verdict(v, s), written out: one call per verdict, no rows to build.
+     CROSS JOIN LATERAL (
+        SELECT cardinality(i) = 0 AS compliant, coalesce(pv.version, r.version)::text AS policy_version, i AS issues
+          FROM (SELECT CASE WHEN v.policy_snapshot_id IS DISTINCT FROM
+                                 coalesce(CASE WHEN pv.id IS NOT NULL THEN e.policy_snapshot_id END, r.id)
+                            THEN ARRAY['Verdict policy_snapshot_id does not match provided policy'] ELSE '{}'::text[] END
+                       || verdict_audit_issues(v.signals, coalesce(dv.body, dr.body), v.error_class::text,
+                                               v.confidence_score, v.proposed_action::text, v.fingerprint_id::text) AS i) x
+     ) a
      WHERE (since IS NULL OR v.created_at > now() - since)
        AND (only_verdict IS NULL OR v.id = only_verdict);
 END

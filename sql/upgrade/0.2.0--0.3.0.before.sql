@@ -182,6 +182,21 @@ COMMENT ON COLUMN afu9_policy.policy_versions.published_by IS 'The role that pub
 COMMENT ON COLUMN afu9_policy.policy_activations.activated_by IS 'The role that activated it (acting_role()).';
 COMMENT ON COLUMN afu9_policy.policy_snapshot_records.created_by IS 'The role whose statement took the snapshot (acting_role()).';
 
+-- The active document, looked up once per statement snapshot instead of once per call
+-- (src/active.rs; pgrx writes this into the install script).
+CREATE OR REPLACE FUNCTION afu9_policy.active_policy(repository_id uuid DEFAULT NULL) RETURNS jsonb
+STABLE PARALLEL SAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'active_policy_wrapper';
+
+-- An audit's checks and replay in one call (src/verdict.rs; pgrx writes this into the install script).
+CREATE FUNCTION afu9_policy.verdict_audit_issues(
+    signals jsonb, policies jsonb, error_class text, confidence_score integer,
+    proposed_action text, fingerprint_id text) RETURNS text[]
+IMMUTABLE PARALLEL SAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'verdict_audit_issues_wrapper';
+
 -- What AFU-9's own SQL writes: runs pause (status 'paused', pause_metadata), verdicts may have
 -- NULL metadata.
 ALTER TABLE public.workflow_executions ADD COLUMN pause_metadata jsonb;

@@ -7,6 +7,7 @@ DROP EXTENSION IF EXISTS afu9_policy CASCADE;
 -- The runs and verdicts are the application's: they outlive the extension.
 DROP TABLE IF EXISTS verdicts, workflow_executions CASCADE;
 DROP OWNED BY afu9_test_owner, afu9_test_writer, afu9_test_auditor;
+DROP ROLE IF EXISTS afu9_test_stranger;
 DROP ROLE IF EXISTS afu9_test_owner;
 DROP ROLE IF EXISTS afu9_test_writer;
 DROP ROLE IF EXISTS afu9_test_auditor;
@@ -14,6 +15,7 @@ RESET client_min_messages;
 CREATE ROLE afu9_test_owner NOSUPERUSER;
 CREATE ROLE afu9_test_writer NOSUPERUSER;
 CREATE ROLE afu9_test_auditor NOSUPERUSER;
+CREATE ROLE afu9_test_stranger NOSUPERUSER;
 SELECT format('GRANT CREATE ON DATABASE %I TO afu9_test_owner', current_database()) \gexec
 GRANT CREATE ON SCHEMA public TO afu9_test_owner;
 
@@ -147,6 +149,15 @@ SELECT * FROM generate_verdict('00000000-0000-4000-8000-0000000000e1', '[]');
 \echo :SQLSTATE
 RESET ROLE;
 
+-- active_policy() reads with the caller's rights: a role without them is refused, also right
+-- after another role's lookup in the same transaction (nothing is handed on from it).
+BEGIN;
+SELECT active_policy() IS NOT NULL AS found;
+SET LOCAL ROLE afu9_test_stranger;
+SELECT active_policy() IS NOT NULL AS found;
+\echo :SQLSTATE
+ROLLBACK;
+
 -- Rights taken back: the writer keeps reading until its auditor rights go too.
 SET ROLE afu9_test_owner;
 SELECT revoke_policy_writer('afu9_test_writer');
@@ -171,4 +182,4 @@ DROP TABLE verdicts, workflow_executions CASCADE;
 DROP SCHEMA evil CASCADE;
 REVOKE CREATE ON SCHEMA public FROM afu9_test_owner;
 DROP OWNED BY afu9_test_owner, afu9_test_writer, afu9_test_auditor;
-DROP ROLE afu9_test_owner, afu9_test_writer, afu9_test_auditor;
+DROP ROLE afu9_test_owner, afu9_test_writer, afu9_test_auditor, afu9_test_stranger;

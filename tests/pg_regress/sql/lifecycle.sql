@@ -86,6 +86,16 @@ SELECT version, scope_repository_id FROM active_policy_version('00000000-0000-40
 SELECT version, scope_repository_id FROM active_policy_version('00000000-0000-4000-8000-00000000bbbb');
 SELECT active_policy('00000000-0000-4000-8000-00000000aaaa')->'playbooks'->'ACM_DNS_VALIDATION_PENDING'->>'action' AS repo_action,
        active_policy()->'playbooks'->'ACM_DNS_VALIDATION_PENDING'->>'action' AS global_action;
+-- Within one transaction the next statement sees an activation, and so does classify_failure,
+-- whose policy is active_policy() by default (looked up once per statement snapshot).
+BEGIN;
+SELECT proposed_action FROM classify_failure('[{"resourceType": "R", "statusReason": "secret not found"}]');
+SELECT version FROM publish_policy('v8.0.0',
+    jsonb_set(active_policy(), '{playbooks,MISSING_SECRET,action}', '"HUMAN_REQUIRED"'));
+SELECT proposed_action FROM classify_failure('[{"resourceType": "R", "statusReason": "secret not found"}]');
+SELECT active_policy()->'playbooks'->'MISSING_SECRET'->>'action' AS global_action;
+ROLLBACK;
+SELECT active_policy()->'playbooks'->'MISSING_SECRET'->>'action' AS global_action;
 INSERT INTO workflow_executions (id, workflow_id, status, repository_id) VALUES
     ('00000000-0000-4000-8000-0000000000e4', 'wf', 'failed', '00000000-0000-4000-8000-00000000aaaa'),
     ('00000000-0000-4000-8000-0000000000e5', 'wf', 'failed', '00000000-0000-4000-8000-00000000bbbb');
