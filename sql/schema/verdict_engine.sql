@@ -47,6 +47,64 @@ $$;
 COMMENT ON FUNCTION generate_verdict(uuid, jsonb) IS
     'Classifies a failed run''s signals with the run''s own policy snapshot, stores the verdict linked to that snapshot and returns it. 23503 for an unknown run; 22023 for a run without a snapshot or malformed signals; nothing is stored on error.';
 
+-- Many runs in one statement: one INSERT ... SELECT, each run classified with its own snapshot.
+CREATE OR REPLACE FUNCTION generate_verdicts(execution_ids uuid[], signals jsonb[]) RETURNS SETOF afu9_policy.verdict
+LANGUAGE plpgsql
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
+DECLARE
+    refused record;
+BEGIN
+    IF execution_ids IS NULL OR signals IS NULL THEN
+        RAISE EXCEPTION 'cannot generate verdicts: execution_ids and signals must not be NULL'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF cardinality(execution_ids) <> cardinality(signals) THEN
+        RAISE EXCEPTION 'cannot generate verdicts: % execution_ids for % signals', cardinality(execution_ids), cardinality(signals)
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Give one signals value per run, in the same order.';
+    END IF;
+    -- All or nothing: the first run that is unknown or has no snapshot is named, as by generate_verdict.
+    SELECT i.run_id, e.id IS NULL AS unknown INTO refused
+      FROM unnest(execution_ids) WITH ORDINALITY AS i(run_id, n)
+      LEFT JOIN public.workflow_executions e ON e.id = i.run_id
+     WHERE e.id IS NULL OR e.policy_snapshot_id IS NULL
+     ORDER BY i.n LIMIT 1;
+    IF FOUND AND refused.unknown THEN
+        RAISE EXCEPTION 'cannot generate a verdict for run %: no such run', refused.run_id
+            USING ERRCODE = 'foreign_key_violation';
+    ELSIF FOUND THEN
+        RAISE EXCEPTION 'cannot generate a verdict for run %: the run has no policy snapshot', refused.run_id
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Verdicts are computed from the run''s own snapshot; a run stored in warn mode has none.';
+    END IF;
+    RETURN QUERY
+    WITH stored AS (
+        INSERT INTO public.verdicts AS v
+            (execution_id, policy_snapshot_id, fingerprint_id, error_class, service, confidence_score,
+             proposed_action, verdict_type, tokens, signals, playbook_id, metadata)
+        SELECT e.id, e.policy_snapshot_id, c.fingerprint_id, c.error_class, c.service, c.confidence_score,
+               c.proposed_action, c.verdict_type, c.tokens, i.signals, c.playbook_id,
+               jsonb_build_object('policy_version', coalesce(pv.version, r.version), 'generated_by', 'generate_verdicts')
+          FROM unnest(execution_ids, signals) WITH ORDINALITY AS i(run_id, signals, n)
+          JOIN public.workflow_executions e ON e.id = i.run_id
+          -- The run's snapshot by id (in its row, or stored apart), as generate_verdict finds it.
+          LEFT JOIN afu9_policy.policy_versions pv ON pv.id = e.policy_version_id
+          LEFT JOIN afu9_policy.policy_documents dv ON dv.hash = pv.document_hash
+          LEFT JOIN afu9_policy.policy_snapshot_records r ON r.id = e.policy_snapshot_id AND e.policy_version_id IS NULL
+          LEFT JOIN afu9_policy.policy_documents dr ON dr.hash = r.document_hash
+         CROSS JOIN LATERAL afu9_policy.classify_failure(i.signals, coalesce(dv.body, dr.body)) c
+         ORDER BY i.n
+        RETURNING v.id, v.execution_id, v.policy_snapshot_id, v.fingerprint_id::text, v.error_class::text,
+                  v.service::text, v.confidence_score, v.proposed_action::text, v.verdict_type::text,
+                  v.tokens::text[], v.signals, v.playbook_id::text, v.created_at::timestamptz, v.metadata, v.ledger_seq
+    )
+    -- In the order given: the verdicts are numbered (ledger_seq) as they are inserted.
+    SELECT * FROM stored ORDER BY ledger_seq;
+END
+$$;
+COMMENT ON FUNCTION generate_verdicts(uuid[], jsonb[]) IS
+    'generate_verdict for many runs in one statement: execution_ids[i] with signals[i], each classified with its own snapshot; returns the stored verdicts in the order given. All or nothing: 22023 for arrays of different lengths or NULL, a run without a snapshot or malformed signals, 23503 for an unknown run (the first is named).';
+
 CREATE OR REPLACE FUNCTION audit_verdict(v afu9_policy.verdict, s afu9_policy.policy_snapshot,
                               OUT compliant boolean, OUT policy_version text, OUT issues text[])
 LANGUAGE sql STABLE

@@ -121,6 +121,9 @@ check "generate_verdict judges the new run by its own snapshot" "MISSING_SECRET"
 check "the application's views show the new run and its verdicts" "1 2" "$(q afu9_app "
     SELECT (SELECT count(*) FROM executions_with_policy WHERE id = '$run') || ' ' ||
            (SELECT count(*) FROM verdicts_with_policy WHERE execution_id = '$run')")"
+check "generate_verdicts stores into AFU-9's verdicts (varchar columns) too" "MISSING_SECRET 3" "$(app afu9_app -c "
+    SELECT error_class || ' ' || (SELECT count(*) + 1 FROM verdicts WHERE execution_id = '$run')
+      FROM afu9_policy.generate_verdicts(ARRAY['$run']::uuid[], ARRAY['[{\"resourceType\": \"R\", \"statusReason\": \"secret not found\"}]']::jsonb[])")"
 
 # The guards: refused for every login (the owner included, where a trigger decides).
 check "a verdict cannot be changed" "23001" "$(sqlstate afu9_app "UPDATE verdicts SET confidence_score = 1")"

@@ -109,3 +109,25 @@ SELECT error_class, proposed_action, verdict_type
                                             'detail', (repeat('[', 300) || repeat(']', 300))::jsonb)));
 SELECT a.compliant, a.issues FROM verdicts v, audit_verdict(v.id) a
  WHERE v.execution_id = '00000000-0000-4000-8000-0000000000e4';
+
+-- Many runs in one statement: in the order given, each classified with its own snapshot (e2's
+-- decides DISK_FULL for anything); all or nothing.
+INSERT INTO workflow_executions (id, workflow_id, status) VALUES
+    ('00000000-0000-4000-8000-0000000000e5', 'wf-5', 'failed'), ('00000000-0000-4000-8000-0000000000e6', 'wf-6', 'failed');
+SELECT execution_id, error_class, proposed_action, verdict_type, metadata->>'generated_by' AS generated_by
+  FROM generate_verdicts(ARRAY['00000000-0000-4000-8000-0000000000e6', '00000000-0000-4000-8000-0000000000e5',
+                               '00000000-0000-4000-8000-0000000000e2']::uuid[],
+                         ARRAY['[{"resourceType": "R", "statusReason": "secret not found"}]', '[]',
+                               '[{"resourceType": "R", "statusReason": "secret not found"}]']::jsonb[]);
+SELECT count(*) AS verdicts FROM verdicts;
+SELECT * FROM generate_verdicts(ARRAY['00000000-0000-4000-8000-0000000000e5']::uuid[], ARRAY[]::jsonb[]);
+\echo :SQLSTATE
+SELECT * FROM generate_verdicts(ARRAY['00000000-0000-4000-8000-0000000000e5', '00000000-0000-4000-8000-00000000dead']::uuid[],
+                                ARRAY['[]', '[]']::jsonb[]);
+\echo :SQLSTATE
+SELECT * FROM generate_verdicts(ARRAY['00000000-0000-4000-8000-0000000000e5', '00000000-0000-4000-8000-0000000000e6']::uuid[],
+                                ARRAY['[]', '{"resourceType": "X"}']::jsonb[]);
+\echo :SQLSTATE
+SELECT * FROM generate_verdicts(NULL, ARRAY['[]']::jsonb[]);
+\echo :SQLSTATE
+SELECT count(*) AS verdicts FROM verdicts;
