@@ -87,7 +87,7 @@ per_row() { awk -v b="$1" -v a="$2" -v n="$3" 'BEGIN { printf "%.1f", (b - a) * 
     echo "| \`replay_verdicts\` over the same $audits verdicts | $(get replay_ms) ms |"
     echo "| \`classify_failure(signals, policy)\`, $audits signal sets in one statement | $(get classify_given_per_s) per second |"
     echo "| \`classify_failure(signals)\` (the active policy), $audits signal sets in one statement | $(get classify_active_per_s) per second |"
-    echo "| verdicts stored in bulk (\`INSERT … SELECT … classify_failure\` with each run's snapshot), $audits runs | $(get store_bulk_per_s) per second |"
+    echo "| verdicts stored in bulk (\`generate_verdicts\`, each run with its own snapshot), $audits runs in one call | $(get store_bulk_per_s) per second |"
     echo
     echo "Signals rotate over one example per v1.0.0 rule plus an unmatched one, so every rule and"
     echo "the UNKNOWN fallback are exercised. Policies are compiled once per backend and reused."

@@ -46,7 +46,7 @@ SELECT count(*) FILTER (WHERE diverges) FROM replay_verdicts('v1.0.0', interval 
 SELECT 'replay_ms|' || round(extract(epoch FROM clock_timestamp() - t) * 1000) FROM clock;
 
 -- The engine over as many signal sets as audits, one statement each: classifying with a policy
--- given and with the active one, and storing verdicts in bulk (INSERT ... SELECT, each run
+-- given and with the active one, and storing verdicts in bulk (generate_verdicts, each run
 -- classified with its own snapshot's document).
 CREATE TEMP TABLE engine_input AS
 SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(g), 12, '0'))::uuid AS run_id,
@@ -61,15 +61,8 @@ SELECT count(c.*) FROM engine_input, classify_failure(signals) c \g /dev/null
 SELECT 'classify_active_per_s|' || round(:audits / extract(epoch FROM clock_timestamp() - t)) FROM clock;
 INSERT INTO workflow_executions (id, workflow_id, status) SELECT run_id, 'bench-bulk', 'failed' FROM engine_input;
 TRUNCATE clock; INSERT INTO clock VALUES (clock_timestamp());
-INSERT INTO verdicts (execution_id, policy_snapshot_id, fingerprint_id, error_class, service, confidence_score,
-                      proposed_action, verdict_type, tokens, signals, playbook_id)
-SELECT e.id, e.policy_snapshot_id, c.fingerprint_id, c.error_class, c.service, c.confidence_score,
-       c.proposed_action, c.verdict_type, c.tokens, i.signals, c.playbook_id
-  FROM engine_input i
-  JOIN workflow_executions e ON e.id = i.run_id
-  JOIN policy_versions pv ON pv.id = e.policy_version_id
-  JOIN policy_documents d ON d.hash = pv.document_hash
- CROSS JOIN LATERAL classify_failure(i.signals, d.body) c;
+SELECT count(*) FROM generate_verdicts((SELECT array_agg(run_id ORDER BY run_id) FROM engine_input),
+                                       (SELECT array_agg(signals ORDER BY run_id) FROM engine_input)) \g /dev/null
 SELECT 'store_bulk_per_s|' || round(:audits / extract(epoch FROM clock_timestamp() - t)) FROM clock;
 
 -- Storage per run: the snapshot's columns in the run's row (its id, version, time and role),

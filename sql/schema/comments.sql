@@ -5,6 +5,10 @@ COMMENT ON FUNCTION snapshot_failure_mode() IS
     'The effective afu9_policy.on_snapshot_failure setting: error (default) or warn.';
 COMMENT ON FUNCTION normalize_confidence(double precision) IS
     'round_half_up(raw * 100) as an integer 0..100, in double precision; 22023 "Invalid confidence: <raw>. Must be between 0 and 1." outside 0..1 or NaN.';
+-- One row per call, not the 1000 PostgreSQL assumes of a set-returning function: plans over
+-- many calls are costed as what they are (no JIT compiling for a million imagined rows).
+ALTER FUNCTION classify_failure(jsonb, jsonb) ROWS 1;
+ALTER FUNCTION replay_classification(jsonb, jsonb) ROWS 1;
 COMMENT ON FUNCTION classify_failure(jsonb, jsonb) IS
     'Classifies failure signals (a JSON array of objects with string resourceType and statusReason) under a policy, by default the active one: error_class, service, confidence_score, proposed_action, playbook_id, fingerprint_id, tokens, verdict_type. Deterministic; 22023 for malformed signals or an invalid policy.';
 COMMENT ON FUNCTION replay_classification(jsonb, jsonb) IS

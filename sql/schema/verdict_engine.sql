@@ -85,7 +85,10 @@ BEGIN
         SELECT e.id, e.policy_snapshot_id, c.fingerprint_id, c.error_class, c.service, c.confidence_score,
                c.proposed_action, c.verdict_type, c.tokens, i.signals, c.playbook_id,
                jsonb_build_object('policy_version', coalesce(pv.version, r.version), 'generated_by', 'generate_verdicts')
-          FROM unnest(execution_ids, signals) WITH ORDINALITY AS i(run_id, signals, n)
+          -- In the select list the unnests step together without materializing 100,000s of
+          -- signals first (in FROM they would be); n keeps the order given.
+          FROM (SELECT unnest(execution_ids) AS run_id, unnest(signals) AS signals,
+                       generate_series(1, cardinality(execution_ids)) AS n) i
           JOIN public.workflow_executions e ON e.id = i.run_id
           -- The run's snapshot by id (in its row, or stored apart), as generate_verdict finds it.
           LEFT JOIN afu9_policy.policy_versions pv ON pv.id = e.policy_version_id
@@ -98,8 +101,7 @@ BEGIN
                   v.service::text, v.confidence_score, v.proposed_action::text, v.verdict_type::text,
                   v.tokens::text[], v.signals, v.playbook_id::text, v.created_at::timestamptz, v.metadata, v.ledger_seq
     )
-    -- In the order given: the verdicts are numbered (ledger_seq) as they are inserted.
-    SELECT * FROM stored ORDER BY ledger_seq;
+    SELECT * FROM stored;
 END
 $$;
 COMMENT ON FUNCTION generate_verdicts(uuid[], jsonb[]) IS
