@@ -158,19 +158,20 @@ fn verdict_replay_issues(
     fingerprint_id: Option<String>,
 ) -> Vec<String> {
     let mut issues = Vec::new();
-    replay_issues(&mut issues, signals, policies, error_class, confidence_score, proposed_action, fingerprint_id);
+    let stored = Stored { error_class, confidence_score, proposed_action, fingerprint_id };
+    replay_issues(&mut issues, signals, policies, stored);
     issues
 }
 
-fn replay_issues(
-    issues: &mut Vec<String>,
-    signals: Option<RawJsonb>,
-    policies: Option<RawJsonb>,
+/// What a verdict stored that a replay compares.
+struct Stored {
     error_class: Option<String>,
     confidence_score: Option<i32>,
     proposed_action: Option<String>,
     fingerprint_id: Option<String>,
-) {
+}
+
+fn replay_issues(issues: &mut Vec<String>, signals: Option<RawJsonb>, policies: Option<RawJsonb>, stored: Stored) {
     if policies.is_none() {
         issues.push("Replay failed: no policy snapshot".into());
         return;
@@ -193,14 +194,14 @@ fn replay_issues(
             ));
         }
     };
-    compare("error_class", error_class, replayed.error_class);
+    compare("error_class", stored.error_class, replayed.error_class);
     compare(
         "confidence_score",
-        confidence_score.map(|s| s.to_string()),
+        stored.confidence_score.map(|s| s.to_string()),
         replayed.confidence_score.to_string(),
     );
-    compare("proposed_action", proposed_action, replayed.proposed_action);
-    compare("fingerprint_id", fingerprint_id, replayed.fingerprint_id);
+    compare("proposed_action", stored.proposed_action, replayed.proposed_action);
+    compare("fingerprint_id", stored.fingerprint_id, replayed.fingerprint_id);
 }
 
 /// The audit of a verdict against a snapshot's document, but for the snapshot ids (which SQL
@@ -238,7 +239,8 @@ fn verdict_audit_issues(
         issues.push("Verdict has no signals".into());
     }
     if playbook != Some(true) {
-        replay_issues(&mut issues, signals, policies, error_class, confidence_score, proposed_action, fingerprint_id);
+        let stored = Stored { error_class, confidence_score, proposed_action, fingerprint_id };
+        replay_issues(&mut issues, signals, policies, stored);
     }
     issues
 }
