@@ -176,6 +176,91 @@ $$;
 COMMENT ON FUNCTION policy_diff(text, text, uuid) IS
     'What changed from one published version to another, one row per change: rules added, removed or changed (per field, and position, since the first match wins; rules are matched by errorClass), playbooks added, removed or changed (per field), other top-level keys changed.';
 
+-- Inheritance: a document rendered from a base (the global version, or a template) and a
+-- repository's overrides. What is published and snapshotted is always the rendered whole.
+CREATE OR REPLACE FUNCTION render_policy(base jsonb, overrides jsonb) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
+DECLARE
+    known constant text[] := '{prepend_rules,add_rules,replace_rules,remove_rules,confidence,playbooks}';
+    rules jsonb;
+    classes text[];
+    k text;
+    c text;
+    r jsonb;
+    v jsonb;
+BEGIN
+    IF base IS NULL OR overrides IS NULL THEN
+        RAISE EXCEPTION 'cannot render a policy: base and overrides must not be NULL' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF jsonb_typeof(overrides) <> 'object' THEN
+        RAISE EXCEPTION 'invalid overrides at $: must be an object, not %', jsonb_typeof(overrides)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR k IN SELECT jsonb_object_keys(overrides) LOOP
+        IF k <> ALL (known) THEN
+            RAISE EXCEPTION 'invalid overrides at $.%: unknown key; must be one of %', k, array_to_string(known, ', ')
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        c := CASE WHEN k IN ('confidence', 'playbooks') THEN 'object' ELSE 'array' END;
+        IF jsonb_typeof(overrides->k) <> c THEN
+            RAISE EXCEPTION 'invalid overrides at $.%: must be an %, not %', k, c, jsonb_typeof(overrides->k)
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END LOOP;
+    -- The base must be a valid policy itself (22023 naming the path otherwise).
+    PERFORM afu9_policy.validate_policy(base);
+    rules := base->'classification_rules';
+    classes := ARRAY(SELECT x->>'errorClass' FROM jsonb_array_elements(rules) x);
+    FOR c IN SELECT x #>> '{}' FROM jsonb_array_elements(coalesce(overrides->'remove_rules', '[]')) x LOOP
+        IF c IS NULL OR NOT c = ANY (classes) THEN
+            RAISE EXCEPTION 'invalid overrides at $.remove_rules: the base has no rule %', coalesce(c, 'null')
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END LOOP;
+    FOR r IN SELECT jsonb_array_elements(coalesce(overrides->'replace_rules', '[]')) LOOP
+        IF r->>'errorClass' IS NULL OR NOT (r->>'errorClass') = ANY (classes) THEN
+            RAISE EXCEPTION 'invalid overrides at $.replace_rules: the base has no rule %', coalesce(r->>'errorClass', 'without errorClass')
+                USING ERRCODE = 'invalid_parameter_value', HINT = 'Add a rule with add_rules or prepend_rules.';
+        END IF;
+    END LOOP;
+    FOR r IN SELECT jsonb_array_elements(coalesce(overrides->'prepend_rules', '[]') || coalesce(overrides->'add_rules', '[]')) LOOP
+        IF (r->>'errorClass') = ANY (classes) THEN
+            RAISE EXCEPTION 'invalid overrides: the base already has a rule %', r->>'errorClass'
+                USING ERRCODE = 'invalid_parameter_value', HINT = 'Change it with replace_rules.';
+        END IF;
+    END LOOP;
+    FOR k IN SELECT jsonb_object_keys(coalesce(overrides->'confidence', '{}')) LOOP
+        IF NOT k = ANY (classes) THEN
+            RAISE EXCEPTION 'invalid overrides at $.confidence.%: the base has no rule %', k, k
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END LOOP;
+    -- Base rules in their order (replaced in place, removed, confidence changed), the prepended
+    -- rules first and the added ones last: the first match wins.
+    rules := coalesce(overrides->'prepend_rules', '[]')
+          || coalesce((SELECT jsonb_agg(
+                          coalesce((SELECT x FROM jsonb_array_elements(overrides->'replace_rules') x
+                                     WHERE x->>'errorClass' = b.r->>'errorClass' LIMIT 1), b.r)
+                          || CASE WHEN coalesce(overrides->'confidence', '{}') ? (b.r->>'errorClass')
+                                  THEN jsonb_build_object('confidence', overrides->'confidence'->(b.r->>'errorClass'))
+                                  ELSE '{}' END
+                          ORDER BY b.n)
+                         FROM jsonb_array_elements(rules) WITH ORDINALITY AS b(r, n)
+                        WHERE NOT coalesce(overrides->'remove_rules', '[]') ? (b.r->>'errorClass')), '[]')
+          || coalesce(overrides->'add_rules', '[]');
+    -- Playbooks: set per class; null removes one.
+    v := base->'playbooks' || coalesce(overrides->'playbooks', '{}');
+    v := coalesce((SELECT jsonb_object_agg(key, value) FROM jsonb_each(v) WHERE jsonb_typeof(value) <> 'null'), '{}');
+    v := jsonb_set(jsonb_set(base, '{classification_rules}', rules), '{playbooks}', v);
+    PERFORM afu9_policy.validate_policy(v);
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION render_policy(jsonb, jsonb) IS
+    'The complete policy a base (the global version''s document, or a template) and overrides render to: prepend_rules (tried first), add_rules (tried last), replace_rules and remove_rules (by errorClass, in place), confidence ({class: 0..1}, a rule''s threshold), playbooks ({class: playbook, or null to remove}). 22023 naming what is wrong: an unknown key, a class the base lacks or already has, an invalid base or result.';
+
 CREATE OR REPLACE FUNCTION replay_verdicts(version text, since interval DEFAULT interval '30 days', repository_id uuid DEFAULT NULL)
 RETURNS TABLE (verdict_id uuid, execution_id uuid, created_at timestamptz, policy_version text,
                error_class text, confidence_score integer, proposed_action text,

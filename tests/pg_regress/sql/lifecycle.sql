@@ -146,3 +146,50 @@ SELECT e.workflow_id, s.version
   FROM workflow_executions e JOIN policy_snapshots s ON s.id = e.policy_snapshot_id
  WHERE e.workflow_id LIKE 'tx-%' ORDER BY e.workflow_id;
 ROLLBACK;
+
+-- Inheritance: a repository's policy rendered from a base and overrides; what would be
+-- published is the complete document, checked like any other.
+SELECT r->>'errorClass' AS rule, r->>'confidence' AS confidence
+  FROM jsonb_array_elements(render_policy(active_policy(), '{
+         "prepend_rules": [{"errorClass": "REPO_FLAKY_TEST", "service": "CI", "confidence": 0.7,
+                            "tokens": ["flaky"], "patterns": ["flaky"]}],
+         "remove_rules": ["DEPRECATED_CDK_API"],
+         "confidence": {"MISSING_SECRET": 0.99},
+         "playbooks": {"REPO_FLAKY_TEST": {"action": "WAIT_AND_RETRY", "playbookId": "rerun"},
+                       "DEPRECATED_CDK_API": null}
+       }')->'classification_rules') r;
+SELECT render_policy(active_policy(), '{"remove_rules": ["DEPRECATED_CDK_API"], "playbooks": {"DEPRECATED_CDK_API": null}}')
+       ->'playbooks' ? 'DEPRECATED_CDK_API' AS playbook_kept;
+-- A replaced rule keeps its place; an added one comes last.
+SELECT n, r->>'errorClass' AS rule, r->>'service' AS service
+  FROM jsonb_array_elements(render_policy(active_policy(), '{
+         "replace_rules": [{"errorClass": "MISSING_SECRET", "service": "Vault", "confidence": 0.9,
+                            "tokens": [], "patterns": ["vault secret"]}],
+         "add_rules": [{"errorClass": "LAST_RESORT", "service": "Any", "confidence": 0.5, "tokens": [], "patterns": ["."]}],
+         "playbooks": {"LAST_RESORT": {"action": "OPEN_ISSUE", "playbookId": "triage"}}
+       }')->'classification_rules') WITH ORDINALITY AS t(r, n)
+ WHERE r->>'errorClass' IN ('MISSING_SECRET', 'LAST_RESORT');
+-- The rendered document classifies with the repository's rule first.
+SELECT error_class, proposed_action FROM classify_failure('[{"resourceType": "R", "statusReason": "flaky test, secret not found"}]',
+    render_policy(active_policy(), '{"prepend_rules": [{"errorClass": "REPO_FLAKY_TEST", "service": "CI", "confidence": 0.7,
+                                                         "tokens": [], "patterns": ["flaky"]}],
+                                     "playbooks": {"REPO_FLAKY_TEST": {"action": "WAIT_AND_RETRY", "playbookId": "rerun"}}}'));
+-- Refused, each naming what is wrong.
+SELECT render_policy(active_policy(), '{"remove_rules": ["NO_SUCH_CLASS"]}');
+\echo :SQLSTATE
+SELECT render_policy(active_policy(), '{"replace_rules": [{"errorClass": "NO_SUCH_CLASS"}]}');
+\echo :SQLSTATE
+SELECT render_policy(active_policy(), '{"add_rules": [{"errorClass": "MISSING_SECRET"}]}');
+\echo :SQLSTATE
+SELECT render_policy(active_policy(), '{"confidence": {"MISSING_SECRET": 1.5}}');
+\echo :SQLSTATE
+SELECT render_policy(active_policy(), '{"playbooks": {"MISSING_SECRET": null}}');
+\echo :SQLSTATE
+SELECT render_policy(active_policy(), '{"rules": []}');
+\echo :SQLSTATE
+SELECT render_policy(active_policy(), '{"remove_rules": "MISSING_SECRET"}');
+\echo :SQLSTATE
+SELECT render_policy('{}', '{}');
+\echo :SQLSTATE
+SELECT render_policy(active_policy(), NULL);
+\echo :SQLSTATE
