@@ -17,14 +17,15 @@ pg_wheel() { # major version -> "release sha256"
 pg_prefix() { # major version -> the tree's directory (bin/, lib/pgxs/ …)
     if [ "$1" = 15 ]; then echo /usr/lib/postgresql/15; else echo "$AFU9_PG_TREES/postgresql-$1"; fi
 }
-# Points the scripts at one version: its pg_config, binaries (first on PATH, so psql,
-# pg_dump and pgbench are that version's) and test drivers.
+# Whether a version is one of the supported ones (says which are, when not).
 pg_supported() { # major version
     case " $PG_VERSIONS_SUPPORTED " in
         *" $1 "*) return 0 ;;
         *) echo "PostgreSQL $1 is not supported (supported: $PG_VERSIONS_SUPPORTED)" >&2; return 2 ;;
     esac
 }
+# Points the scripts at one version: its pg_config, binaries (first on PATH, so psql,
+# pg_dump and pgbench are that version's) and test drivers.
 use_postgres() { # major version
     pg_supported "$1" || return 2
     local prefix
