@@ -204,11 +204,13 @@ fn replay_issues(issues: &mut Vec<String>, signals: Option<RawJsonb>, policies: 
     compare("fingerprint_id", stored.fingerprint_id, replayed.fingerprint_id);
 }
 
-/// The audit of a verdict against a snapshot's document, but for the snapshot ids (which SQL
-/// compares): AFU-9's five checks, then the replay, in one call per verdict. Playbooks that are
-/// plain strings (AFU-9's own documents) never decided a verdict, so those are not replayed.
+/// The audit of a verdict against a snapshot: AFU-9's five checks, then the replay, in one call
+/// per verdict. Playbooks that are plain strings (AFU-9's own documents) never decided a
+/// verdict, so those are not replayed.
 #[pg_extern(immutable, parallel_safe)]
 fn verdict_audit_issues(
+    policy_snapshot_id: Option<pgrx::Uuid>,
+    snapshot_id: Option<pgrx::Uuid>,
     signals: Option<RawJsonb>,
     policies: Option<RawJsonb>,
     error_class: Option<String>,
@@ -219,6 +221,10 @@ fn verdict_audit_issues(
     // format('%s', NULL) printed nothing in the checks' SQL form; so do these.
     let shown = |v: &Option<String>| v.clone().unwrap_or_default();
     let mut issues = Vec::new();
+    // IS DISTINCT FROM: two NULLs match.
+    if policy_snapshot_id != snapshot_id {
+        issues.push("Verdict policy_snapshot_id does not match provided policy".into());
+    }
     if !matches!(confidence_score, Some(0..=100)) {
         issues.push(format!(
             "Invalid confidence_score: {}. Must be 0-100.",

@@ -15,8 +15,8 @@ COMMENT ON FUNCTION replay_classification(jsonb, jsonb) IS
     'classify_failure for replays: no row instead of an error when the signals or the policy cannot be used.';
 COMMENT ON FUNCTION verdict_replay_issues(jsonb, jsonb, text, integer, text, text) IS
     'Re-classifies stored signals under a snapshot''s policy and names each difference from the stored class, score, action and fingerprint ("Replay mismatch: ..."), or why the replay could not run.';
-COMMENT ON FUNCTION verdict_audit_issues(jsonb, jsonb, text, integer, text, text) IS
-    'An audit''s issues, but for the snapshot id check: AFU-9''s checks of score, class (a playbook of the document), action and signals, then verdict_replay_issues unless the class''s playbook is a plain string (AFU-9''s own documents). Empty when compliant.';
+COMMENT ON FUNCTION verdict_audit_issues(uuid, uuid, jsonb, jsonb, text, integer, text, text) IS
+    'An audit''s issues: the verdict''s snapshot id against the snapshot''s, AFU-9''s checks of score, class (a playbook of the document), action and signals, then verdict_replay_issues unless the class''s playbook is a plain string (AFU-9''s own documents). Empty when compliant.';
 COMMENT ON FUNCTION active_policy(uuid) IS
     'The complete policy document new runs of a repository (or, without argument, of no repository) are snapshotted with; NULL when none is active. Looked up once per statement snapshot and role.';
 COMMENT ON FUNCTION validate_policy(jsonb) IS

@@ -112,13 +112,11 @@ CREATE OR REPLACE FUNCTION audit_verdict(v afu9_policy.verdict, s afu9_policy.po
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
-    -- The five AFU-9 checks and the replay are one call (verdict_audit_issues), which finds the
+    -- The AFU-9 checks and the replay are one call (verdict_audit_issues), which finds the
     -- compiled document in the backend's cache instead of reading it per check.
     WITH found AS (
-        SELECT CASE WHEN v.policy_snapshot_id IS DISTINCT FROM s.id
-                    THEN ARRAY['Verdict policy_snapshot_id does not match provided policy'] ELSE '{}'::text[] END
-            || afu9_policy.verdict_audit_issues(v.signals, s.policies, v.error_class, v.confidence_score,
-                                                v.proposed_action, v.fingerprint_id) AS issues
+        SELECT afu9_policy.verdict_audit_issues(v.policy_snapshot_id, s.id, v.signals, s.policies, v.error_class,
+                                                v.confidence_score, v.proposed_action, v.fingerprint_id) AS issues
     )
     SELECT cardinality(issues) = 0, s.version, issues FROM found
 $$;
@@ -172,11 +170,10 @@ BEGIN
      -- audit_verdict(v, s), written out: one call per verdict, no rows to build.
      CROSS JOIN LATERAL (
         SELECT cardinality(i) = 0 AS compliant, coalesce(pv.version, r.version)::text AS policy_version, i AS issues
-          FROM (SELECT CASE WHEN v.policy_snapshot_id IS DISTINCT FROM
-                                 coalesce(CASE WHEN pv.id IS NOT NULL THEN e.policy_snapshot_id END, r.id)
-                            THEN ARRAY['Verdict policy_snapshot_id does not match provided policy'] ELSE '{}'::text[] END
-                       || verdict_audit_issues(v.signals, coalesce(dv.body, dr.body), v.error_class::text,
-                                               v.confidence_score, v.proposed_action::text, v.fingerprint_id::text) AS i) x
+          FROM (SELECT verdict_audit_issues(v.policy_snapshot_id,
+                                            coalesce(CASE WHEN pv.id IS NOT NULL THEN e.policy_snapshot_id END, r.id),
+                                            v.signals, coalesce(dv.body, dr.body), v.error_class::text,
+                                            v.confidence_score, v.proposed_action::text, v.fingerprint_id::text) AS i) x
      ) a
      WHERE (since IS NULL OR v.created_at > now() - since)
        AND (only_verdict IS NULL OR v.id = only_verdict);

@@ -191,8 +191,8 @@ AS 'MODULE_PATHNAME', 'active_policy_wrapper';
 
 -- An audit's checks and replay in one call (src/verdict.rs; pgrx writes this into the install script).
 CREATE FUNCTION afu9_policy.verdict_audit_issues(
-    signals jsonb, policies jsonb, error_class text, confidence_score integer,
-    proposed_action text, fingerprint_id text) RETURNS text[]
+    policy_snapshot_id uuid, snapshot_id uuid, signals jsonb, policies jsonb, error_class text,
+    confidence_score integer, proposed_action text, fingerprint_id text) RETURNS text[]
 IMMUTABLE PARALLEL SAFE
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'verdict_audit_issues_wrapper';
