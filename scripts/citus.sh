@@ -38,8 +38,8 @@ citus_supported() { case " $CITUS_PG_MAJORS " in *" $CITUS_PG_MAJOR "*) return 0
 
 _citus_now() { date +%s.%N; }
 _citus_took() { awk -v a="$1" -v b="$(_citus_now)" 'BEGIN { printf "%.1f s", b - a }'; }
-# A command as the cluster's OS user: postgres when run as root (initdb refuses root).
-_citus_as_pg() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
+# as_cluster_owner: a command as the clusters' OS user (postgres when run as root).
+source "$CITUS_ROOT/scripts/cluster.sh"
 
 citus_build() (
     set -euo pipefail
@@ -151,7 +151,7 @@ citus_start() (
     for p in $CITUS_PORTS; do
         data=$dir/n$p
         [ -f "$data/PG_VERSION" ] && continue
-        _citus_as_pg "$CITUS_PG_BIN/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --no-locale >/dev/null
+        as_cluster_owner "$CITUS_PG_BIN/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --no-locale >/dev/null
         cat >>"$data/postgresql.conf" <<CONF
 # scripts/citus.sh: a throwaway test node, nothing here is durable
 port = $p
@@ -176,8 +176,8 @@ CONF
     step=$(_citus_now)
     for p in $CITUS_PORTS; do
         data=$dir/n$p
-        if _citus_as_pg "$CITUS_PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then continue; fi
-        _citus_as_pg "$CITUS_PG_BIN/pg_ctl" -D "$data" -l "$dir/n$p.log" -w -t 60 start >/dev/null \
+        if as_cluster_owner "$CITUS_PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then continue; fi
+        as_cluster_owner "$CITUS_PG_BIN/pg_ctl" -D "$data" -l "$dir/n$p.log" -w -t 60 start >/dev/null \
             || { tail -20 "$dir/n$p.log" >&2; echo "citus: node $p did not start" >&2; exit 1; }
     done
     echo "citus: nodes started on 127.0.0.1 ports ${CITUS_PORTS// /, } ($(_citus_took "$step"))"
@@ -208,7 +208,7 @@ citus_stop() (
     dir=$(cd "$dir" && pwd)
     for p in $CITUS_PORTS; do
         [ -f "$dir/n$p/postmaster.pid" ] || continue
-        _citus_as_pg "$CITUS_PG_BIN/pg_ctl" -D "$dir/n$p" -m fast -w -t 60 stop >/dev/null \
+        as_cluster_owner "$CITUS_PG_BIN/pg_ctl" -D "$dir/n$p" -m fast -w -t 60 stop >/dev/null \
             || echo "citus: node $p did not stop" >&2
     done
     echo "citus: cluster in $dir stopped ($(_citus_took "$t0"))"

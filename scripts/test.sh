@@ -33,15 +33,15 @@ test_version() ( # major version
     echo "result $regress $isolation $scenarios $units"
 )
 
+word() { [ "$1" = 0 ] && echo passed || echo FAILED; }
 summary=()
 failed=0
+mkdir -p target
 for v in $versions; do
     started=$SECONDS
     log=target/test-pg$v.log
-    mkdir -p target
     test_version "$v" 2>&1 | tee "$log"
     read -r _ regress isolation scenarios units < <(grep -E '^(result|build) ' "$log" | tail -1)
-    word() { [ "$1" = 0 ] && echo passed || echo FAILED; }
     if grep -q '^build ' "$log"; then
         summary+=("PostgreSQL $v: build FAILED"); failed=1; continue
     fi
