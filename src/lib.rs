@@ -7,6 +7,7 @@
 mod active;
 mod actor;
 mod classify;
+mod experiment;
 mod jsonb;
 mod pattern;
 mod policy;

@@ -72,18 +72,28 @@ extension_sql_file!(
     requires = ["verdict_engine"]
 );
 extension_sql_file!(
+    "../sql/schema/inheritance.sql",
+    name = "inheritance",
+    requires = ["verdict_engine", policy::validate_policy]
+);
+extension_sql_file!(
     "../sql/schema/lifecycle.sql",
     name = "lifecycle",
     requires = [
-        "verdict_engine",
+        "inheritance",
         policy::validate_policy,
         verdict::replay_classification
     ]
 );
 extension_sql_file!(
+    "../sql/schema/experiments.sql",
+    name = "experiments",
+    requires = ["lifecycle"]
+);
+extension_sql_file!(
     "../sql/schema/ledger.sql",
     name = "ledger",
-    requires = ["lifecycle"]
+    requires = ["experiments"]
 );
 extension_sql_file!(
     "../sql/schema/custody.sql",
@@ -91,9 +101,19 @@ extension_sql_file!(
     requires = ["ledger"]
 );
 extension_sql_file!(
+    "../sql/schema/analytics.sql",
+    name = "analytics",
+    requires = ["experiments", "status"]
+);
+extension_sql_file!(
+    "../sql/schema/report.sql",
+    name = "report",
+    requires = ["analytics", "custody"]
+);
+extension_sql_file!(
     "../sql/schema/access.sql",
     name = "access",
-    requires = ["custody", "status"]
+    requires = ["report"]
 );
 
 extension_sql_file!(

@@ -4,7 +4,9 @@
 //! policy tables and writes no other table (so that it also runs on a Citus worker's shard). Its
 //! queries are prepared once per backend, and the active version is looked up once per statement
 //! snapshot (all rows of one INSERT see the version active when it began), not once per row.
+//! While a policy experiment runs in the run's scope, the run gets the arm its id falls in.
 
+use crate::experiment::Experiment;
 use crate::settings::{SnapshotFailure, ON_SNAPSHOT_FAILURE};
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::ErrorReport;
@@ -14,11 +16,14 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::ffi::CString;
+use std::rc::Rc;
 
-/// The version a scope has active (policy_versions.id) and who acts, for one visibility key.
-#[derive(Clone, Copy)]
-struct Active {
-    version_id: i64,
+/// What decides a scope's runs, for one visibility key: an experiment running there, else the
+/// version it has active (policy_versions.id).
+#[derive(Clone)]
+enum Active {
+    Version(i64),
+    Experiment(Rc<Experiment>),
 }
 
 /// Plans kept for the backend's life, for the schema the extension lives in.
@@ -27,6 +32,8 @@ struct Plans {
     namespace: pg_sys::Oid,
     scoped: pg_sys::SPIPlanPtr,
     global: pg_sys::SPIPlanPtr,
+    scoped_experiment: pg_sys::SPIPlanPtr,
+    global_experiment: pg_sys::SPIPlanPtr,
     taken_for: pg_sys::SPIPlanPtr,
 }
 
@@ -68,6 +75,7 @@ struct Columns {
     version_id: i32,
     taken_at: i32,
     taken_by: i32,
+    experiment_arm_id: i32,
 }
 
 impl Columns {
@@ -91,12 +99,13 @@ impl Columns {
             version_id: find(c"policy_version_id", pg_sys::INT8OID),
             taken_at: find(c"policy_snapshot_taken_at", pg_sys::TIMESTAMPTZOID),
             taken_by: find(c"policy_snapshot_taken_by", pg_sys::TEXTOID),
+            experiment_arm_id: find(c"policy_experiment_arm_id", pg_sys::INT8OID),
         }
     }
 }
 
 /// BEFORE INSERT on workflow_executions (SECURITY DEFINER, see sql/schema/access.sql). It works on
-/// the raw row: one heap_modify_tuple_by_cols for the four columns, since it runs once per run.
+/// the raw row: one heap_modify_tuple_by_cols for the five columns, since it runs once per run.
 #[pg_trigger]
 fn take_policy_snapshot<'a>(
     trigger: &'a PgTrigger<'a>,
@@ -118,12 +127,13 @@ fn take_policy_snapshot<'a>(
     let run_id = uuid(columns.id);
     // The snapshot tables live where this function does: the extension's schema.
     let namespace = unsafe { pg_sys::get_func_namespace(trigger.trigger().tgfoid) };
-    let row = |values: [Option<pg_sys::Datum>; 4]| unsafe {
-        let mut cols = [columns.snapshot_id, columns.version_id, columns.taken_at, columns.taken_by];
+    let row = |values: [Option<pg_sys::Datum>; 5]| unsafe {
+        let mut cols = [columns.snapshot_id, columns.version_id, columns.taken_at, columns.taken_by,
+                        columns.experiment_arm_id];
         let mut datums = values.map(|v| v.unwrap_or(pg_sys::Datum::from(0)));
         let mut nulls = values.map(|v| v.is_none());
         let modified = pg_sys::heap_modify_tuple_by_cols(
-            tuple, desc, 4, cols.as_mut_ptr(), datums.as_mut_ptr(), nulls.as_mut_ptr(),
+            tuple, desc, 5, cols.as_mut_ptr(), datums.as_mut_ptr(), nulls.as_mut_ptr(),
         );
         Ok(Some(PgHeapTuple::from_heap_tuple(PgTupleDesc::from_pg_unchecked(desc), modified)))
     };
@@ -137,15 +147,23 @@ fn take_policy_snapshot<'a>(
         // run may carry another's, or one left behind by an INSERT that did not happen. Only a
         // snapshot the trigger takes is written into the row.
         with_spi(|| check_taken_for(plans(namespace), named, run_id));
-        return row([named.into_datum(), None, None, None]);
+        return row([named.into_datum(), None, None, None, None]);
     }
 
-    match active_version(namespace, uuid(columns.repository_id)) {
-        Some(active) => row([
+    let decided = active_version(namespace, uuid(columns.repository_id)).map(|active| match active {
+        Active::Version(version_id) => (version_id, None),
+        Active::Experiment(experiment) => {
+            let (arm, version_id) = experiment.assign(run_id.as_ref());
+            (version_id, Some(arm))
+        }
+    });
+    match decided {
+        Some((version_id, arm)) => row([
             snapshot_uuid().into_datum(),
-            active.version_id.into_datum(),
+            version_id.into_datum(),
             taken_at().into_datum(),
             actor().into_datum(),
+            arm.into_datum(),
         ]),
         None => {
             no_active_policy(run_id);
@@ -246,7 +264,7 @@ fn plans(namespace: pg_sys::Oid) -> Plans {
             }
             // The extension moved to another schema (dropped and created again).
             unsafe {
-                for plan in [plans.scoped, plans.global, plans.taken_for] {
+                for plan in [plans.scoped, plans.global, plans.scoped_experiment, plans.global_experiment, plans.taken_for] {
                     pg_sys::SPI_freeplan(plan);
                 }
             }
@@ -268,10 +286,30 @@ fn plans(namespace: pg_sys::Oid) -> Plans {
                 args,
             )
         };
+        // The newest allocation of the scope, if it runs: the experiment's name and its arms.
+        let experiment = |scope: &str, args: &[pg_sys::Oid]| {
+            prepare(
+                &format!(
+                    "SELECT x.name, pg_catalog.array_agg(r.id ORDER BY r.arm), \
+                            pg_catalog.array_agg(r.policy_version_id ORDER BY r.arm), \
+                            pg_catalog.array_agg(r.weight::pg_catalog.int8 ORDER BY r.arm) \
+                       FROM (SELECT a.id, a.experiment_id, a.running \
+                               FROM {schema}.policy_experiment_allocations a \
+                              WHERE {scope} ORDER BY a.id DESC LIMIT 1) a \
+                       JOIN {schema}.policy_experiments x ON x.id OPERATOR(pg_catalog.=) a.experiment_id \
+                       JOIN {schema}.policy_experiment_arms r ON r.allocation_id OPERATOR(pg_catalog.=) a.id \
+                      WHERE a.running GROUP BY x.name"
+                ),
+                args,
+            )
+        };
+        let scoped = "a.repository_id OPERATOR(pg_catalog.=) $1";
         let plans = Plans {
             namespace,
-            scoped: lookup("a.repository_id OPERATOR(pg_catalog.=) $1", &[pg_sys::UUIDOID]),
+            scoped: lookup(scoped, &[pg_sys::UUIDOID]),
             global: lookup("a.repository_id IS NULL", &[]),
+            scoped_experiment: experiment(scoped, &[pg_sys::UUIDOID]),
+            global_experiment: experiment("a.repository_id IS NULL", &[]),
             taken_for: prepare(
                 &format!(
                     "SELECT execution_id FROM {schema}.policy_snapshot_records \
@@ -335,21 +373,42 @@ fn active_version(namespace: pg_sys::Oid, repository: Option<pgrx::Uuid>) -> Opt
             cache.actor = None;
             cache.key = key;
         }
-        cache.by_repository.get(&slot).copied()
+        cache.by_repository.get(&slot).cloned()
     });
     if let Some(found) = cached {
         return found;
     }
-    // Read-only, the lookups see the statement's snapshot.
+    // Read-only, the lookups see the statement's snapshot. A scope's experiment comes before
+    // its activation; a repository's scope before the global one.
     let read_only = key.is_some();
     let found = with_spi(|| {
         let plans = plans(namespace);
         repository
-            .and_then(|r| lookup(plans.scoped, &[r.into_datum()], read_only))
+            .and_then(|r| {
+                experiment(plans.scoped_experiment, &[r.into_datum()], read_only)
+                    .or_else(|| lookup(plans.scoped, &[r.into_datum()], read_only))
+            })
+            .or_else(|| experiment(plans.global_experiment, &[], read_only))
             .or_else(|| lookup(plans.global, &[], read_only))
     });
-    CACHE.with(|cell| cell.borrow_mut().by_repository.insert(slot, found));
+    CACHE.with(|cell| cell.borrow_mut().by_repository.insert(slot, found.clone()));
     found
+}
+
+fn experiment(plan: pg_sys::SPIPlanPtr, args: &[Option<pg_sys::Datum>], read_only: bool) -> Option<Active> {
+    unsafe {
+        let status = execute(plan, args, read_only);
+        if status != pg_sys::SPI_OK_SELECT as i32 {
+            error!("take_policy_snapshot: experiment lookup failed ({status})");
+        }
+        if pg_sys::SPI_processed == 0 {
+            return None;
+        }
+        let table = &*pg_sys::SPI_tuptable;
+        let (row, desc) = (*table.vals, table.tupdesc);
+        Experiment::new(column(row, desc, 1), column(row, desc, 2), column(row, desc, 3), column(row, desc, 4))
+            .map(|found| Active::Experiment(Rc::new(found)))
+    }
 }
 
 fn lookup(
@@ -367,9 +426,7 @@ fn lookup(
         }
         let table = &*pg_sys::SPI_tuptable;
         let row = *table.vals;
-        Some(Active {
-            version_id: column::<i64>(row, table.tupdesc, 1),
-        })
+        Some(Active::Version(column::<i64>(row, table.tupdesc, 1)))
     }
 }
 

@@ -49,6 +49,9 @@ REVOKE EXECUTE ON FUNCTION take_policy_snapshot(), guard_execution_update(), lin
     guard_snapshot_delete(), reject_change(), generate_verdict(uuid, jsonb),
     update_run_status(uuid, text, jsonb, text), publish_policy(text, jsonb, boolean, uuid),
     activate_policy(text, uuid), seal_policy_ledger(), policy_ledger_digest(),
+    publish_policy_template(text, text, jsonb), publish_policy_overrides(text, uuid, text, jsonb, text, boolean),
+    start_policy_experiment(text, jsonb, uuid), set_policy_experiment_weights(text, jsonb), stop_policy_experiment(text),
+    _allocate_policy_experiment(policy_experiments, jsonb, boolean), _running_policy_experiment(text),
     store_policy_document(jsonb), govern_snapshot_insert(),
     _record_policy_snapshot(uuid, text, jsonb, timestamptz, jsonb, uuid),
     _create_application_tables(), _create_application_views(), _govern_application_tables(),
@@ -88,13 +91,17 @@ AS $$
                              'afu9_policy.policy_activations, afu9_policy.policy_ledger, afu9_policy.policy_kpis, '
                              'afu9_policy.verdict_audits, afu9_policy.noncompliant_verdicts, '
                              'afu9_policy.policy_history, afu9_policy.policy_version_stats, '
-                             'afu9_policy.policy_ledger_rows'),
+                             'afu9_policy.policy_ledger_rows, afu9_policy.policy_experiments, '
+                             'afu9_policy.policy_experiment_allocations, afu9_policy.policy_experiment_arms, '
+                             'afu9_policy.policy_experiment_history, afu9_policy.policy_experiment_runs, '
+                             'afu9_policy.policy_experiment_results, afu9_policy.policy_version_results, '
+                             'afu9_policy.policy_templates'),
         ('reader', 'EXECUTE', 'FUNCTION afu9_policy.seal_policy_ledger(), afu9_policy.policy_ledger_digest()'),
         ('writer', 'INSERT (' || afu9_policy._application_columns('public.workflow_executions',
-                                     '{created_at,ledger_seq,policy_snapshot_id,policy_version_id,policy_snapshot_taken_at,policy_snapshot_taken_by}') || ')',
+                                     '{created_at,ledger_seq,policy_snapshot_id,policy_version_id,policy_snapshot_taken_at,policy_snapshot_taken_by,policy_experiment_arm_id}') || ')',
                    'TABLE public.workflow_executions'),
         ('writer', 'UPDATE (' || afu9_policy._application_columns('public.workflow_executions',
-                                     '{id,created_at,policy_version_id,policy_snapshot_taken_at,policy_snapshot_taken_by}') || ')',
+                                     '{id,created_at,policy_version_id,policy_snapshot_taken_at,policy_snapshot_taken_by,policy_experiment_arm_id}') || ')',
                    'TABLE public.workflow_executions'),
         ('writer', 'INSERT (' || afu9_policy._application_columns('public.verdicts',
                                      '{created_at,ledger_seq}') || ')', 'TABLE public.verdicts'),
@@ -106,7 +113,12 @@ AS $$
                               'afu9_policy.store_policy_document(jsonb), '
                               'afu9_policy._record_policy_snapshot(uuid, text, jsonb, timestamptz, jsonb, uuid)'),
         ('admin', 'EXECUTE', 'FUNCTION afu9_policy.publish_policy(text, jsonb, boolean, uuid), '
-                             'afu9_policy.activate_policy(text, uuid)'),
+                             'afu9_policy.activate_policy(text, uuid), '
+                             'afu9_policy.publish_policy_template(text, text, jsonb), '
+                             'afu9_policy.publish_policy_overrides(text, uuid, text, jsonb, text, boolean), '
+                             'afu9_policy.start_policy_experiment(text, jsonb, uuid), '
+                             'afu9_policy.set_policy_experiment_weights(text, jsonb), '
+                             'afu9_policy.stop_policy_experiment(text)'),
         ('owner', 'EXECUTE', 'FUNCTION afu9_policy.take_custody(), '
                              'afu9_policy.add_application_column(regclass, text, regtype)')
       ) AS r(kind, privilege, object)
@@ -161,18 +173,17 @@ BEGIN
                         lower(verb), kind, installer
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    -- A writer reads too; revoking writer rights leaves reading (an auditor's) alone.
-    FOR r IN SELECT * FROM afu9_policy._policy_rights(CASE WHEN verb = 'GRANT' AND kind = 'writer'
-                                                           THEN ARRAY['reader', 'writer']
-                                                           WHEN kind = 'writer' THEN ARRAY['writer']
-                                                           ELSE ARRAY['reader'] END) LOOP
+    -- Writers and administrators read too; revoking their rights leaves reading (an auditor's) alone.
+    FOR r IN SELECT * FROM afu9_policy._policy_rights(CASE WHEN kind = 'auditor' THEN ARRAY['reader']
+                                                           WHEN verb = 'GRANT' THEN ARRAY['reader', kind]
+                                                           ELSE ARRAY[kind] END) LOOP
         EXECUTE format('%s %s ON %s %s %s', verb, r.privilege, r.object,
                        CASE verb WHEN 'GRANT' THEN 'TO' ELSE 'FROM' END, role::text);
     END LOOP;
 END
 $$;
 COMMENT ON FUNCTION _change_policy_rights(text, text, regrole) IS
-    'Internal: GRANTs or REVOKEs the rights of a kind (writer, auditor) to or from a role, as the caller; 42501 unless the caller installed the extension or is a superuser.';
+    'Internal: GRANTs or REVOKEs the rights of a kind (writer, admin, auditor) to or from a role, as the caller; 42501 unless the caller installed the extension or is a superuser.';
 
 CREATE OR REPLACE FUNCTION grant_policy_writer(role regrole) RETURNS void
 LANGUAGE sql
@@ -199,3 +210,16 @@ LANGUAGE sql
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$ SELECT afu9_policy._change_policy_rights('REVOKE', 'auditor', role) $$;
 COMMENT ON FUNCTION revoke_policy_auditor(regrole) IS 'Takes back reading, auditing and the ledger functions from the role.';
+
+CREATE OR REPLACE FUNCTION grant_policy_admin(role regrole) RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$ SELECT afu9_policy._change_policy_rights('GRANT', 'admin', role) $$;
+COMMENT ON FUNCTION grant_policy_admin(regrole) IS
+    'Lets a role publish and activate policy versions, publish templates and overrides, start, reweight and stop experiments, and read everything, in this database only. Only the installer or a superuser may call it (42501).';
+
+CREATE OR REPLACE FUNCTION revoke_policy_admin(role regrole) RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$ SELECT afu9_policy._change_policy_rights('REVOKE', 'admin', role) $$;
+COMMENT ON FUNCTION revoke_policy_admin(regrole) IS 'Takes back what grant_policy_admin() gave the role but reading, which stays until revoke_policy_auditor().';

@@ -128,7 +128,7 @@ BEGIN
         COMMENT ON COLUMN public.policy_snapshots.version IS 'Policy version (vMAJOR.MINOR.PATCH).';
         COMMENT ON COLUMN public.policy_snapshots.policies IS 'The complete policy that applied: every rule, pattern and playbook.';
         COMMENT ON COLUMN public.policy_snapshots.created_at IS 'When the snapshot was taken.';
-        COMMENT ON COLUMN public.policy_snapshots.metadata IS 'Creation context: execution_id, created_by, created_at (or the metadata given on a direct insert).';
+        COMMENT ON COLUMN public.policy_snapshots.metadata IS 'Creation context: execution_id, created_by, created_at, and experiment, experiment_arm, experiment_allocation_id when an experiment chose the version (or the metadata given on a direct insert).';
         COMMENT ON COLUMN public.policy_snapshots.policy_hash IS 'SHA-256 of the policy document as it was snapshotted.';
         -- Rules, not INSTEAD OF triggers: with session_replication_role = replica a view trigger
         -- is skipped silently (the statement "succeeds" doing nothing), a skipped rule leaves the
@@ -302,11 +302,14 @@ BEGIN
     -- rewrite: runs stored before keep their snapshot in the snapshot store, or none.
     ALTER TABLE public.workflow_executions ADD COLUMN IF NOT EXISTS policy_version_id bigint,
         ADD COLUMN IF NOT EXISTS policy_snapshot_taken_at timestamptz,
-        ADD COLUMN IF NOT EXISTS policy_snapshot_taken_by text;
+        ADD COLUMN IF NOT EXISTS policy_snapshot_taken_by text,
+        ADD COLUMN IF NOT EXISTS policy_experiment_arm_id bigint;
     COMMENT ON COLUMN public.workflow_executions.policy_version_id IS
         'afu9_policy: the policy version (afu9_policy.policy_versions.id, which names its document by hash) of the snapshot taken for this run; NULL for a snapshot stored apart (adopted, or from before 0.3.0).';
     COMMENT ON COLUMN public.workflow_executions.policy_snapshot_taken_at IS 'afu9_policy: when the run''s snapshot was taken.';
     COMMENT ON COLUMN public.workflow_executions.policy_snapshot_taken_by IS 'afu9_policy: the role whose statement took it (acting_role()).';
+    COMMENT ON COLUMN public.workflow_executions.policy_experiment_arm_id IS
+        'afu9_policy: the experiment arm (afu9_policy.policy_experiment_arms.id) that chose the snapshot''s version; NULL when no experiment ran for the run''s scope.';
 
     -- A snapshot id is a run's (in its row) or the snapshot store's: no foreign key can say
     -- both, so the guards keep the links (AFU-9's keys pointed at its own table). A verdict's

@@ -26,9 +26,9 @@ BEGIN
                   HINT = 'A run keeps the snapshot taken when it was inserted; a run without one may only be linked to a snapshot taken for it.';
     END IF;
     -- The snapshot in the run's row is never changed.
-    IF (NEW.policy_version_id, NEW.policy_snapshot_taken_at, NEW.policy_snapshot_taken_by)
-       IS DISTINCT FROM (OLD.policy_version_id, OLD.policy_snapshot_taken_at, OLD.policy_snapshot_taken_by) THEN
-        RAISE EXCEPTION 'cannot change the policy snapshot of run %: its version, time and role are part of it', OLD.id
+    IF (NEW.policy_version_id, NEW.policy_snapshot_taken_at, NEW.policy_snapshot_taken_by, NEW.policy_experiment_arm_id)
+       IS DISTINCT FROM (OLD.policy_version_id, OLD.policy_snapshot_taken_at, OLD.policy_snapshot_taken_by, OLD.policy_experiment_arm_id) THEN
+        RAISE EXCEPTION 'cannot change the policy snapshot of run %: its version, time, role and experiment arm are part of it', OLD.id
             USING ERRCODE = 'restrict_violation',
                   HINT = 'A run keeps the snapshot taken when it was inserted.';
     END IF;

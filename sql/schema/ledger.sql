@@ -39,17 +39,31 @@ BEGIN
              WHERE chains IS NULL OR 'policy_snapshots' = ANY (chains)
             UNION ALL
             SELECT 'run_snapshots', e.policy_snapshot_id::text, (extract(epoch FROM e.policy_snapshot_taken_at) * 1000000)::bigint,
-                   sha256(convert_to(jsonb_build_array(e.policy_snapshot_id, e.id, v.version, encode(v.document_hash, 'hex'),
-                                                       ledger_time(e.policy_snapshot_taken_at), e.policy_snapshot_taken_by)::text, 'UTF8'))
+                   -- The experiment arm only when there is one: runs sealed before keep their hash.
+                   sha256(convert_to((jsonb_build_array(e.policy_snapshot_id, e.id, v.version, encode(v.document_hash, 'hex'),
+                                                        ledger_time(e.policy_snapshot_taken_at), e.policy_snapshot_taken_by)
+                                      || coalesce(to_jsonb(e.policy_experiment_arm_id), '[]'))::text, 'UTF8'))
               FROM ONLY public.workflow_executions e
               JOIN afu9_policy.policy_versions v ON v.id = e.policy_version_id
              WHERE (chains IS NULL OR 'run_snapshots' = ANY (chains)) AND e.policy_snapshot_id IS NOT NULL
             UNION ALL
             SELECT 'policy_versions', v.id::text, v.ledger_seq,
-                   sha256(convert_to(jsonb_build_array(v.id, v.version, v.repository_id, encode(v.document_hash, 'hex'),
-                                                       ledger_time(v.published_at), v.published_by)::text, 'UTF8'))
+                   -- Base and overrides only for a version rendered from them: those sealed before keep their hash.
+                   sha256(convert_to((jsonb_build_array(v.id, v.version, v.repository_id, encode(v.document_hash, 'hex'),
+                                                        ledger_time(v.published_at), v.published_by)
+                                      || CASE WHEN v.overrides IS NULL THEN '[]'::jsonb
+                                              ELSE jsonb_build_array(v.base_version_id, v.base_template_id, v.overrides) END)::text, 'UTF8'))
               FROM afu9_policy.policy_versions v
              WHERE chains IS NULL OR 'policy_versions' = ANY (chains)
+            UNION ALL
+            SELECT 'policy_experiments', a.id::text, a.ledger_seq,
+                   sha256(convert_to(jsonb_build_array(a.id, x.name, x.repository_id, a.running,
+                                                       (SELECT jsonb_agg(jsonb_build_array(r.id, r.arm, r.policy_version_id, r.weight) ORDER BY r.arm)
+                                                          FROM afu9_policy.policy_experiment_arms r WHERE r.allocation_id = a.id),
+                                                       ledger_time(a.allocated_at), a.allocated_by)::text, 'UTF8'))
+              FROM afu9_policy.policy_experiment_allocations a
+              JOIN afu9_policy.policy_experiments x ON x.id = a.experiment_id
+             WHERE chains IS NULL OR 'policy_experiments' = ANY (chains)
             UNION ALL
             SELECT 'verdicts', v.id::text, coalesce(v.ledger_seq, 0),
                    sha256(convert_to(jsonb_build_array(v.id, v.execution_id, v.policy_snapshot_id, v.fingerprint_id, v.error_class,
@@ -87,9 +101,9 @@ COMMENT ON FUNCTION _check_plain_table(text) IS 'Internal: 42809 unless the rela
 -- The chains, in the order they are sealed.
 CREATE OR REPLACE FUNCTION _ledger_chains() RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN ARRAY['policy_snapshots', 'run_snapshots', 'policy_versions', 'verdicts'];
+RETURN ARRAY['policy_snapshots', 'run_snapshots', 'policy_versions', 'policy_experiments', 'verdicts'];
 COMMENT ON FUNCTION _ledger_chains() IS
-    'Internal: the ledger''s chains: stored snapshots, the snapshots in runs'' rows, published versions, verdicts.';
+    'Internal: the ledger''s chains: stored snapshots, the snapshots in runs'' rows, published versions, experiment allocations (with their arms), verdicts.';
 
 CREATE OR REPLACE FUNCTION seal_policy_ledger() RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER

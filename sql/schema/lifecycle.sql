@@ -32,10 +32,11 @@ $$;
 COMMENT ON FUNCTION find_policy_version(text, uuid) IS
     'The published version of that name for a repository (its own, else the global one) or globally; 22023 when there is none.';
 
-CREATE OR REPLACE FUNCTION publish_policy(version text, policies jsonb, activate boolean DEFAULT true,
-                               repository_id uuid DEFAULT NULL)
+-- Every publication ends here: plain, or rendered from a base and overrides (inheritance.sql).
+CREATE OR REPLACE FUNCTION _publish_policy(version text, policies jsonb, activate boolean, repository_id uuid,
+                                           base_version_id bigint, base_template_id bigint, overrides jsonb)
 RETURNS policy_versions
-LANGUAGE plpgsql SECURITY DEFINER
+LANGUAGE plpgsql
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
 DECLARE
@@ -56,14 +57,14 @@ BEGIN
 
     LOCK TABLE afu9_policy.policy_activations IN SHARE ROW EXCLUSIVE MODE;
     IF EXISTS (SELECT 1 FROM afu9_policy.policy_versions v
-                WHERE v.version = publish_policy.version
-                  AND v.repository_id IS NOT DISTINCT FROM publish_policy.repository_id) THEN
+                WHERE v.version = _publish_policy.version
+                  AND v.repository_id IS NOT DISTINCT FROM _publish_policy.repository_id) THEN
         RAISE EXCEPTION 'policy version % is already published for %', version, policy_scope_name(repository_id)
             USING ERRCODE = 'unique_violation',
                   HINT = 'Published versions never change: publish a greater version.';
     END IF;
     SELECT v.version INTO latest FROM afu9_policy.policy_versions v
-     WHERE v.repository_id IS NOT DISTINCT FROM publish_policy.repository_id
+     WHERE v.repository_id IS NOT DISTINCT FROM _publish_policy.repository_id
      ORDER BY policy_version_key(v.version) DESC
      LIMIT 1;
     IF policy_version_key(version) <= policy_version_key(latest) THEN
@@ -72,14 +73,27 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 
-    INSERT INTO afu9_policy.policy_versions (version, repository_id, document_hash)
-    VALUES (version, repository_id, store_policy_document(policies))
+    INSERT INTO afu9_policy.policy_versions (version, repository_id, document_hash, base_version_id, base_template_id, overrides)
+    VALUES (version, repository_id, store_policy_document(policies), base_version_id, base_template_id, overrides)
     RETURNING * INTO published;
     IF activate THEN
         INSERT INTO afu9_policy.policy_activations (policy_version_id, repository_id)
         VALUES (published.id, repository_id);
     END IF;
     RETURN published;
+END
+$$;
+COMMENT ON FUNCTION _publish_policy(text, jsonb, boolean, uuid, bigint, bigint, jsonb) IS
+    'Internal: publishes (and activates) a version with its base and overrides, if any, after the checks publish_policy() documents.';
+
+CREATE OR REPLACE FUNCTION publish_policy(version text, policies jsonb, activate boolean DEFAULT true,
+                               repository_id uuid DEFAULT NULL)
+RETURNS policy_versions
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
+BEGIN
+    RETURN afu9_policy._publish_policy(version, policies, activate, repository_id, NULL, NULL, NULL);
 END
 $$;
 COMMENT ON FUNCTION publish_policy(text, jsonb, boolean, uuid) IS
@@ -118,16 +132,13 @@ WINDOW scope AS (PARTITION BY a.repository_id ORDER BY a.id)
 COMMENT ON VIEW policy_history IS
     'Every publication and activation (rollback: an activation of a lower version than the scope''s previous one), with who and when.';
 
-CREATE OR REPLACE FUNCTION policy_diff(from_version text, to_version text, repository_id uuid DEFAULT NULL)
+CREATE OR REPLACE FUNCTION policy_document_diff(old_policy jsonb, new_policy jsonb)
 RETURNS TABLE (change text, item text, field text, old_value jsonb, new_value jsonb)
-LANGUAGE sql STABLE
+LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
     WITH docs AS (
-        SELECT (SELECT body FROM afu9_policy.policy_documents
-                 WHERE hash = (afu9_policy.find_policy_version(from_version, repository_id)).document_hash) AS a,
-               (SELECT body FROM afu9_policy.policy_documents
-                 WHERE hash = (afu9_policy.find_policy_version(to_version, repository_id)).document_hash) AS b
+        SELECT old_policy AS a, new_policy AS b
     ), old_rules AS (
         SELECT r->>'errorClass' AS class, r AS rule, n - 1 AS position
           FROM docs, jsonb_array_elements(a->'classification_rules') WITH ORDINALITY AS t(r, n)
@@ -173,93 +184,34 @@ AS $$
     )
     SELECT change, item, field, old_value, new_value FROM changes ORDER BY part, ord, item, change, field
 $$;
-COMMENT ON FUNCTION policy_diff(text, text, uuid) IS
-    'What changed from one published version to another, one row per change: rules added, removed or changed (per field, and position, since the first match wins; rules are matched by errorClass), playbooks added, removed or changed (per field), other top-level keys changed.';
+COMMENT ON FUNCTION policy_document_diff(jsonb, jsonb) IS
+    'What changed from one policy document to another, one row per change: rules added, removed or changed (per field, and position, since the first match wins; rules are matched by errorClass), playbooks added, removed or changed (per field), other top-level keys changed.';
 
--- Inheritance: a document rendered from a base (the global version, or a template) and a
--- repository's overrides. What is published and snapshotted is always the rendered whole.
-CREATE OR REPLACE FUNCTION render_policy(base jsonb, overrides jsonb) RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+CREATE OR REPLACE FUNCTION policy_diff(from_version text, to_version text, repository_id uuid DEFAULT NULL)
+RETURNS TABLE (change text, item text, field text, old_value jsonb, new_value jsonb)
+LANGUAGE sql STABLE
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
-DECLARE
-    known constant text[] := '{prepend_rules,add_rules,replace_rules,remove_rules,confidence,playbooks}';
-    rules jsonb;
-    classes text[];
-    k text;
-    c text;
-    r jsonb;
-    v jsonb;
-BEGIN
-    IF base IS NULL OR overrides IS NULL THEN
-        RAISE EXCEPTION 'cannot render a policy: base and overrides must not be NULL' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF jsonb_typeof(overrides) <> 'object' THEN
-        RAISE EXCEPTION 'invalid overrides at $: must be an object, not %', jsonb_typeof(overrides)
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    FOR k IN SELECT jsonb_object_keys(overrides) LOOP
-        IF k <> ALL (known) THEN
-            RAISE EXCEPTION 'invalid overrides at $.%: unknown key; must be one of %', k, array_to_string(known, ', ')
-                USING ERRCODE = 'invalid_parameter_value';
-        END IF;
-        c := CASE WHEN k IN ('confidence', 'playbooks') THEN 'object' ELSE 'array' END;
-        IF jsonb_typeof(overrides->k) <> c THEN
-            RAISE EXCEPTION 'invalid overrides at $.%: must be an %, not %', k, c, jsonb_typeof(overrides->k)
-                USING ERRCODE = 'invalid_parameter_value';
-        END IF;
-    END LOOP;
-    -- The base must be a valid policy itself (22023 naming the path otherwise).
-    PERFORM afu9_policy.validate_policy(base);
-    rules := base->'classification_rules';
-    classes := ARRAY(SELECT x->>'errorClass' FROM jsonb_array_elements(rules) x);
-    FOR c IN SELECT x #>> '{}' FROM jsonb_array_elements(coalesce(overrides->'remove_rules', '[]')) x LOOP
-        IF c IS NULL OR NOT c = ANY (classes) THEN
-            RAISE EXCEPTION 'invalid overrides at $.remove_rules: the base has no rule %', coalesce(c, 'null')
-                USING ERRCODE = 'invalid_parameter_value';
-        END IF;
-    END LOOP;
-    FOR r IN SELECT jsonb_array_elements(coalesce(overrides->'replace_rules', '[]')) LOOP
-        IF r->>'errorClass' IS NULL OR NOT (r->>'errorClass') = ANY (classes) THEN
-            RAISE EXCEPTION 'invalid overrides at $.replace_rules: the base has no rule %', coalesce(r->>'errorClass', 'without errorClass')
-                USING ERRCODE = 'invalid_parameter_value', HINT = 'Add a rule with add_rules or prepend_rules.';
-        END IF;
-    END LOOP;
-    FOR r IN SELECT jsonb_array_elements(coalesce(overrides->'prepend_rules', '[]') || coalesce(overrides->'add_rules', '[]')) LOOP
-        IF (r->>'errorClass') = ANY (classes) THEN
-            RAISE EXCEPTION 'invalid overrides: the base already has a rule %', r->>'errorClass'
-                USING ERRCODE = 'invalid_parameter_value', HINT = 'Change it with replace_rules.';
-        END IF;
-    END LOOP;
-    FOR k IN SELECT jsonb_object_keys(coalesce(overrides->'confidence', '{}')) LOOP
-        IF NOT k = ANY (classes) THEN
-            RAISE EXCEPTION 'invalid overrides at $.confidence.%: the base has no rule %', k, k
-                USING ERRCODE = 'invalid_parameter_value';
-        END IF;
-    END LOOP;
-    -- Base rules in their order (replaced in place, removed, confidence changed), the prepended
-    -- rules first and the added ones last: the first match wins.
-    rules := coalesce(overrides->'prepend_rules', '[]')
-          || coalesce((SELECT jsonb_agg(
-                          coalesce((SELECT x FROM jsonb_array_elements(overrides->'replace_rules') x
-                                     WHERE x->>'errorClass' = b.r->>'errorClass' LIMIT 1), b.r)
-                          || CASE WHEN coalesce(overrides->'confidence', '{}') ? (b.r->>'errorClass')
-                                  THEN jsonb_build_object('confidence', overrides->'confidence'->(b.r->>'errorClass'))
-                                  ELSE '{}' END
-                          ORDER BY b.n)
-                         FROM jsonb_array_elements(rules) WITH ORDINALITY AS b(r, n)
-                        WHERE NOT coalesce(overrides->'remove_rules', '[]') ? (b.r->>'errorClass')), '[]')
-          || coalesce(overrides->'add_rules', '[]');
-    -- Playbooks: set per class; null removes one.
-    v := base->'playbooks' || coalesce(overrides->'playbooks', '{}');
-    v := coalesce((SELECT jsonb_object_agg(key, value) FROM jsonb_each(v) WHERE jsonb_typeof(value) <> 'null'), '{}');
-    v := jsonb_set(jsonb_set(base, '{classification_rules}', rules), '{playbooks}', v);
-    PERFORM afu9_policy.validate_policy(v);
-    RETURN v;
-END
+    WITH versions AS (
+        SELECT afu9_policy.find_policy_version(from_version, repository_id) AS a,
+               afu9_policy.find_policy_version(to_version, repository_id) AS b
+    )
+    -- What a version was rendered from (inheritance.sql), then what the rendered documents differ in.
+    SELECT 'base changed', NULL, NULL, afu9_policy.policy_version_base(a), afu9_policy.policy_version_base(b)
+      FROM versions WHERE afu9_policy.policy_version_base(a) IS DISTINCT FROM afu9_policy.policy_version_base(b)
+    UNION ALL
+    (SELECT 'overrides changed', k, NULL, (a).overrides->k, (b).overrides->k
+       FROM versions, LATERAL (SELECT jsonb_object_keys(coalesce((a).overrides, '{}'))
+                               UNION SELECT jsonb_object_keys(coalesce((b).overrides, '{}'))) AS keys(k)
+      WHERE (a).overrides->k IS DISTINCT FROM (b).overrides->k
+      ORDER BY k)
+    UNION ALL
+    SELECT d.* FROM versions,
+           afu9_policy.policy_document_diff(afu9_policy.policy_document((a).document_hash),
+                                            afu9_policy.policy_document((b).document_hash)) d
 $$;
-COMMENT ON FUNCTION render_policy(jsonb, jsonb) IS
-    'The complete policy a base (the global version''s document, or a template) and overrides render to: prepend_rules (tried first), add_rules (tried last), replace_rules and remove_rules (by errorClass, in place), confidence ({class: 0..1}, a rule''s threshold), playbooks ({class: playbook, or null to remove}). 22023 naming what is wrong: an unknown key, a class the base lacks or already has, an invalid base or result.';
+COMMENT ON FUNCTION policy_diff(text, text, uuid) IS
+    'What changed from one published version to another, one row per change: for versions rendered from a base and overrides, the base and each override key changed; then policy_document_diff() of their documents (rules, playbooks, other keys).';
 
 CREATE OR REPLACE FUNCTION replay_verdicts(version text, since interval DEFAULT interval '30 days', repository_id uuid DEFAULT NULL)
 RETURNS TABLE (verdict_id uuid, execution_id uuid, created_at timestamptz, policy_version text,

@@ -24,7 +24,8 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN $q$
     SELECT e.policy_snapshot_id AS id, v.version::pg_catalog.text AS version, d.body AS policies,
            e.policy_snapshot_taken_at AS created_at,
-           afu9_policy.snapshot_metadata(e.id, e.policy_snapshot_taken_by, e.policy_snapshot_taken_at) AS metadata,
+           afu9_policy.snapshot_metadata(e.id, e.policy_snapshot_taken_by, e.policy_snapshot_taken_at)
+               OPERATOR(pg_catalog.||) afu9_policy.policy_experiment_metadata(e.policy_experiment_arm_id) AS metadata,
            v.document_hash AS policy_hash
       FROM public.workflow_executions e
       JOIN afu9_policy.policy_versions v ON v.id OPERATOR(pg_catalog.=) e.policy_version_id
@@ -61,7 +62,8 @@ AS $$
 BEGIN
     RETURN QUERY
     SELECT e.policy_snapshot_id, v.version::text, d.body, e.policy_snapshot_taken_at,
-           snapshot_metadata(e.id, e.policy_snapshot_taken_by, e.policy_snapshot_taken_at), v.document_hash
+           snapshot_metadata(e.id, e.policy_snapshot_taken_by, e.policy_snapshot_taken_at)
+               || policy_experiment_metadata(e.policy_experiment_arm_id), v.document_hash
       FROM public.workflow_executions e
       JOIN policy_versions v ON v.id = e.policy_version_id
       LEFT JOIN policy_documents d ON d.hash = v.document_hash
@@ -86,7 +88,7 @@ COMMENT ON COLUMN policy_snapshots.id IS 'Snapshot id.';
 COMMENT ON COLUMN policy_snapshots.version IS 'Policy version (vMAJOR.MINOR.PATCH).';
 COMMENT ON COLUMN policy_snapshots.policies IS 'The complete policy that applied: every rule, pattern and playbook.';
 COMMENT ON COLUMN policy_snapshots.created_at IS 'When the snapshot was taken.';
-COMMENT ON COLUMN policy_snapshots.metadata IS 'Creation context: execution_id, created_by, created_at (or the metadata given on a direct insert).';
+COMMENT ON COLUMN policy_snapshots.metadata IS 'Creation context: execution_id, created_by, created_at, and experiment, experiment_arm, experiment_allocation_id when an experiment chose the version (or the metadata given on a direct insert).';
 COMMENT ON COLUMN policy_snapshots.policy_hash IS 'SHA-256 of the policy document as it was snapshotted.';
 
 -- An update that changes nothing passes: public.policy_snapshots' INSERT rule returns a run's

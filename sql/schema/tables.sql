@@ -123,8 +123,8 @@ CREATE TABLE policy_ledger (
     PRIMARY KEY (chain, position)
 );
 COMMENT ON TABLE policy_ledger IS
-    'Hash chains over snapshots (stored apart, and in runs'' rows), published policy versions and verdicts, in insertion order. Append-only.';
-COMMENT ON COLUMN policy_ledger.chain IS 'policy_snapshots (stored apart), run_snapshots (in runs'' rows), policy_versions or verdicts.';
+    'Hash chains over snapshots (stored apart, and in runs'' rows), published policy versions, experiment allocations and verdicts, in insertion order. Append-only.';
+COMMENT ON COLUMN policy_ledger.chain IS 'policy_snapshots (stored apart), run_snapshots (in runs'' rows), policy_versions, policy_experiments (allocations) or verdicts.';
 COMMENT ON COLUMN policy_ledger.position IS 'Position in the chain, from 1.';
 COMMENT ON COLUMN policy_ledger.row_id IS 'The chained row''s id.';
 COMMENT ON COLUMN policy_ledger.row_seq IS 'The chained row''s ledger_seq (insertion order); for run_snapshots, when it was taken (microseconds since 1970).';

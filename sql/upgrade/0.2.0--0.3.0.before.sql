@@ -157,8 +157,8 @@ COMMENT ON TYPE afu9_policy.policy_snapshot IS 'A policy snapshot as the AFU-9 d
 COMMENT ON TABLE afu9_policy.policy_snapshot_records IS
     'The snapshot store: snapshots not in a run''s row (inserted directly, adopted from AFU-9, or from before 0.3.0), each naming its policy document by hash. UPDATE and TRUNCATE are rejected.';
 COMMENT ON TABLE afu9_policy.policy_ledger IS
-    'Hash chains over snapshots (stored apart, and in runs'' rows), published policy versions and verdicts, in insertion order. Append-only.';
-COMMENT ON COLUMN afu9_policy.policy_ledger.chain IS 'policy_snapshots (stored apart), run_snapshots (in runs'' rows), policy_versions or verdicts.';
+    'Hash chains over snapshots (stored apart, and in runs'' rows), published policy versions, experiment allocations and verdicts, in insertion order. Append-only.';
+COMMENT ON COLUMN afu9_policy.policy_ledger.chain IS 'policy_snapshots (stored apart), run_snapshots (in runs'' rows), policy_versions, policy_experiments (allocations) or verdicts.';
 COMMENT ON COLUMN afu9_policy.policy_ledger.row_seq IS 'The chained row''s ledger_seq (insertion order); for run_snapshots, when it was taken (microseconds since 1970).';
 CREATE TYPE afu9_policy.run AS (
     id uuid, workflow_id text, status text, input jsonb, output jsonb, context jsonb, started_at timestamptz,
