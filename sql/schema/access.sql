@@ -93,7 +93,7 @@ AS $$
                              'afu9_policy.policy_history, afu9_policy.policy_version_stats, '
                              'afu9_policy.policy_ledger_rows, afu9_policy.policy_experiments, '
                              'afu9_policy.policy_experiment_allocations, afu9_policy.policy_experiment_arms, '
-                             'afu9_policy.policy_experiment_history, afu9_policy.policy_experiment_runs, '
+                             'afu9_policy.policy_experiment_history, afu9_policy.policy_experiment_runs, afu9_policy.policy_experiment_arm_ranges, '
                              'afu9_policy.policy_experiment_results, afu9_policy.policy_version_results, '
                              'afu9_policy.policy_templates'),
         ('reader', 'EXECUTE', 'FUNCTION afu9_policy.seal_policy_ledger(), afu9_policy.policy_ledger_digest()'),

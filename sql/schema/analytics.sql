@@ -37,8 +37,8 @@ $$;
 COMMENT ON FUNCTION wilson_interval(bigint, bigint) IS
     'The 95% Wilson score interval of the proportion x of n, as {low, high} (4 decimals); NULL when n is 0.';
 
--- Per version, or per experiment and version: runs, verdicts and their mix, in one pass over the
--- runs joined to their verdicts.
+-- Per version, or per experiment and version: runs, verdicts and their mix. The mixes are
+-- grouped apart and joined by key (Citus pushes down no subquery in a target list).
 CREATE OR REPLACE FUNCTION _policy_results(per_experiment boolean)
 RETURNS TABLE (experiment text, arm integer, repository_id uuid, policy_version text, runs bigint, failed_runs bigint,
                verdicts bigint, unknown_verdicts bigint, escalations bigint, avg_confidence numeric,
@@ -49,27 +49,45 @@ AS $$
 #variable_conflict use_column
 BEGIN
     RETURN QUERY
-    SELECT x.name, min(r.arm), CASE WHEN per_experiment THEN x.repository_id ELSE pv.repository_id END,
-           coalesce(pv.version, s.version)::text,
-           count(DISTINCT e.id), count(DISTINCT e.id) FILTER (WHERE e.status = 'failed'),
-           count(v.id), count(v.id) FILTER (WHERE v.error_class = 'UNKNOWN'),
-           count(v.id) FILTER (WHERE v.proposed_action = 'HUMAN_REQUIRED' OR v.verdict_type = 'ESCALATED'),
-           round(avg(v.confidence_score), 2),
-           date_trunc('second', avg(v.created_at::timestamptz - coalesce(e.completed_at, e.started_at)::timestamptz)),
-           (SELECT coalesce(jsonb_object_agg(t.k, t.n ORDER BY t.k), '{}')
-              FROM (SELECT k, count(*) AS n FROM unnest(array_agg(v.proposed_action::text)) k WHERE k IS NOT NULL GROUP BY k) t),
-           (SELECT coalesce(jsonb_object_agg(t.k, t.n ORDER BY t.k), '{}')
-              FROM (SELECT k, count(*) AS n FROM unnest(array_agg(v.error_class::text)) k WHERE k IS NOT NULL GROUP BY k) t)
-      FROM public.workflow_executions e
-      LEFT JOIN afu9_policy.policy_versions pv ON pv.id = e.policy_version_id
-      LEFT JOIN afu9_policy.policy_snapshot_records s ON s.id = e.policy_snapshot_id AND e.policy_version_id IS NULL
-      LEFT JOIN afu9_policy.policy_experiment_arms r ON r.id = e.policy_experiment_arm_id AND per_experiment
-      LEFT JOIN afu9_policy.policy_experiment_allocations a ON a.id = r.allocation_id
-      LEFT JOIN afu9_policy.policy_experiments x ON x.id = a.experiment_id
-      LEFT JOIN public.verdicts v ON v.execution_id = e.id AND v.policy_snapshot_id = e.policy_snapshot_id
-     WHERE e.policy_snapshot_id IS NOT NULL AND (NOT per_experiment OR x.id IS NOT NULL)
-     GROUP BY x.name, 3, 4
-     ORDER BY x.name, min(r.arm), 3 NULLS FIRST, afu9_policy.policy_version_key(coalesce(pv.version, s.version));
+    WITH judged AS MATERIALIZED (
+        -- Each run with a snapshot, once per verdict linked to it (once with NULLs if none).
+        SELECT x.name AS experiment, r.arm, CASE WHEN per_experiment THEN x.repository_id ELSE pv.repository_id END AS repository_id,
+               coalesce(pv.version, s.version)::text AS version, e.id AS run_id, e.status::text AS status,
+               v.id AS verdict_id, v.error_class::text AS error_class, v.proposed_action::text AS proposed_action,
+               v.proposed_action = 'HUMAN_REQUIRED' OR v.verdict_type = 'ESCALATED' AS escalated, v.confidence_score,
+               v.created_at::timestamptz - coalesce(e.completed_at, e.started_at)::timestamptz AS delay
+          FROM public.workflow_executions e
+          LEFT JOIN afu9_policy.policy_versions pv ON pv.id = e.policy_version_id
+          LEFT JOIN afu9_policy.policy_snapshot_records s ON s.id = e.policy_snapshot_id AND e.policy_version_id IS NULL
+          LEFT JOIN afu9_policy.policy_experiment_arms r ON r.id = e.policy_experiment_arm_id AND per_experiment
+          LEFT JOIN afu9_policy.policy_experiment_allocations a ON a.id = r.allocation_id
+          LEFT JOIN afu9_policy.policy_experiments x ON x.id = a.experiment_id
+          LEFT JOIN public.verdicts v ON v.execution_id = e.id AND v.policy_snapshot_id = e.policy_snapshot_id
+         WHERE e.policy_snapshot_id IS NOT NULL AND (NOT per_experiment OR x.id IS NOT NULL)
+    ), totals AS (
+        SELECT j.experiment, min(j.arm) AS arm, j.repository_id, j.version,
+               count(DISTINCT j.run_id) AS runs, count(DISTINCT j.run_id) FILTER (WHERE j.status = 'failed') AS failed_runs,
+               count(j.verdict_id) AS verdicts, count(j.verdict_id) FILTER (WHERE j.error_class = 'UNKNOWN') AS unknown_verdicts,
+               count(j.verdict_id) FILTER (WHERE j.escalated) AS escalations,
+               round(avg(j.confidence_score), 2) AS avg_confidence, date_trunc('second', avg(j.delay)) AS mean_time_to_insight
+          FROM judged j GROUP BY j.experiment, j.repository_id, j.version
+    ), mix AS (
+        SELECT m.experiment, m.repository_id, m.version,
+               jsonb_object_agg(m.item, m.n ORDER BY m.item) FILTER (WHERE m.kind = 'action') AS actions,
+               jsonb_object_agg(m.item, m.n ORDER BY m.item) FILTER (WHERE m.kind = 'class') AS classes
+          FROM (SELECT j.experiment, j.repository_id, j.version, k.kind, k.item, count(*) AS n
+                  FROM judged j CROSS JOIN LATERAL (VALUES ('action', j.proposed_action), ('class', j.error_class)) AS k(kind, item)
+                 WHERE j.verdict_id IS NOT NULL
+                 GROUP BY 1, 2, 3, 4, 5) m
+         GROUP BY 1, 2, 3
+    )
+    SELECT t.experiment, t.arm, t.repository_id, t.version, t.runs, t.failed_runs, t.verdicts, t.unknown_verdicts,
+           t.escalations, t.avg_confidence, t.mean_time_to_insight,
+           coalesce(m.actions, '{}'::jsonb), coalesce(m.classes, '{}'::jsonb)
+      FROM totals t
+      LEFT JOIN mix m ON m.experiment IS NOT DISTINCT FROM t.experiment AND m.repository_id IS NOT DISTINCT FROM t.repository_id
+                     AND m.version = t.version
+     ORDER BY t.experiment, t.arm, t.repository_id NULLS FIRST, afu9_policy.policy_version_key(t.version);
 END
 $$;
 COMMENT ON FUNCTION _policy_results(boolean) IS 'Internal: the rows of policy_version_results (false) and policy_experiment_results (true).';

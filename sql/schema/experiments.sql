@@ -102,20 +102,27 @@ RETURN (SELECT (pg_catalog.get_byte(h, 0)::bigint << 24) | (pg_catalog.get_byte(
 COMMENT ON FUNCTION policy_experiment_bucket(text, uuid) IS
     'A run''s bucket in an experiment: the first 4 bytes (big-endian, 0..2^32-1) of SHA-256 of ''<experiment>:<run id>''. Its remainder by the total weight picks the arm.';
 
+-- Each arm's range of points: [low, high) of its allocation's total weight. A view over the
+-- policy tables only, so that on Citus it is planned once and joined to the runs' shards.
+CREATE OR REPLACE VIEW policy_experiment_arm_ranges AS
+SELECT r.id AS arm_id, r.allocation_id, r.arm, r.policy_version_id, x.name AS experiment,
+       sum(r.weight) OVER (PARTITION BY r.allocation_id ORDER BY r.arm) - r.weight AS low,
+       sum(r.weight) OVER (PARTITION BY r.allocation_id ORDER BY r.arm) AS high,
+       sum(r.weight) OVER (PARTITION BY r.allocation_id) AS total
+  FROM policy_experiment_arms r
+  JOIN policy_experiment_allocations a ON a.id = r.allocation_id
+  JOIN policy_experiments x ON x.id = a.experiment_id;
+COMMENT ON VIEW policy_experiment_arm_ranges IS
+    'Each arm''s range [low, high) of points, of its allocation''s total weight: a run whose policy_experiment_bucket(experiment, id) % total falls in it gets the arm.';
+
 CREATE OR REPLACE FUNCTION policy_experiment_assignment(allocation_id bigint, run_id uuid) RETURNS bigint
 LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
-    SELECT w.id
-      FROM (SELECT r.id, r.arm, sum(r.weight) OVER (ORDER BY r.arm) AS upto, sum(r.weight) OVER () AS total
-              FROM afu9_policy.policy_experiment_arms r
-             WHERE r.allocation_id = policy_experiment_assignment.allocation_id) w,
-           afu9_policy.policy_experiment_allocations a
-      JOIN afu9_policy.policy_experiments x ON x.id = a.experiment_id
-     WHERE a.id = policy_experiment_assignment.allocation_id
-       AND afu9_policy.policy_experiment_bucket(x.name, run_id) % w.total < w.upto
-     ORDER BY w.arm
-     LIMIT 1
+    SELECT g.arm_id FROM afu9_policy.policy_experiment_arm_ranges g
+     WHERE g.allocation_id = policy_experiment_assignment.allocation_id
+       AND afu9_policy.policy_experiment_bucket(g.experiment, run_id) % g.total >= g.low
+       AND afu9_policy.policy_experiment_bucket(g.experiment, run_id) % g.total < g.high
 $$;
 COMMENT ON FUNCTION policy_experiment_assignment(bigint, uuid) IS
     'The arm (policy_experiment_arms.id) an allocation gives a run, recomputed from the run id as the snapshot trigger computed it; NULL for an allocation without arms.';
@@ -276,19 +283,14 @@ SELECT x.name AS experiment, x.repository_id,
 COMMENT ON VIEW policy_experiment_history IS
     'Every start, change of weights and stop of every experiment, with its arms (arm, version, weight), who and when.';
 
--- What a run's snapshot says of its experiment, for its metadata (policy_snapshots).
-CREATE OR REPLACE FUNCTION policy_experiment_metadata(arm_id bigint) RETURNS jsonb
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, afu9_policy, pg_temp
-AS $$
-    SELECT coalesce((SELECT jsonb_build_object('experiment', x.name, 'experiment_arm', r.arm,
-                                               'experiment_allocation_id', r.allocation_id)
-                       FROM afu9_policy.policy_experiment_arms r
-                       JOIN afu9_policy.policy_experiment_allocations a ON a.id = r.allocation_id
-                       JOIN afu9_policy.policy_experiments x ON x.id = a.experiment_id
-                      WHERE r.id = arm_id), '{}'::jsonb)
-$$;
-COMMENT ON FUNCTION policy_experiment_metadata(bigint) IS
+-- What a run's snapshot says of its experiment, for its metadata (policy_snapshots). Pure: the
+-- snapshot queries join the arm (on Citus a function that queried would run on the shards).
+CREATE OR REPLACE FUNCTION policy_experiment_metadata(experiment text, arm integer, allocation_id bigint) RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN experiment IS NULL THEN '{}'::jsonb
+            ELSE pg_catalog.jsonb_build_object('experiment', experiment, 'experiment_arm', arm,
+                                               'experiment_allocation_id', allocation_id) END;
+COMMENT ON FUNCTION policy_experiment_metadata(text, integer, bigint) IS
     'The experiment part of a snapshot''s metadata: experiment, experiment_arm, experiment_allocation_id; {} for a run in no experiment.';
 
 -- Every run an experiment decided, with its arm recomputed. A function: the extension may not
@@ -302,15 +304,16 @@ AS $$
 #variable_conflict use_column
 BEGIN
     RETURN QUERY
-    SELECT e.id, x.name, x.repository_id, r.allocation_id, r.arm, v.version::text, assigned.arm,
-           assigned.id = r.id AND e.policy_version_id = r.policy_version_id
+    SELECT e.id, g.experiment, x.repository_id, g.allocation_id, g.arm, v.version::text, assigned.arm,
+           assigned.arm_id IS NOT DISTINCT FROM g.arm_id AND e.policy_version_id = g.policy_version_id
       FROM public.workflow_executions e
-      JOIN afu9_policy.policy_experiment_arms r ON r.id = e.policy_experiment_arm_id
-      JOIN afu9_policy.policy_experiment_allocations a ON a.id = r.allocation_id
-      JOIN afu9_policy.policy_experiments x ON x.id = a.experiment_id
+      JOIN afu9_policy.policy_experiment_arm_ranges g ON g.arm_id = e.policy_experiment_arm_id
+      JOIN afu9_policy.policy_experiments x ON x.name = g.experiment
       LEFT JOIN afu9_policy.policy_versions v ON v.id = e.policy_version_id
-      LEFT JOIN afu9_policy.policy_experiment_arms assigned
-             ON assigned.id = afu9_policy.policy_experiment_assignment(r.allocation_id, e.id);
+      LEFT JOIN afu9_policy.policy_experiment_arm_ranges assigned
+             ON assigned.allocation_id = g.allocation_id
+            AND afu9_policy.policy_experiment_bucket(g.experiment, e.id) % assigned.total >= assigned.low
+            AND afu9_policy.policy_experiment_bucket(g.experiment, e.id) % assigned.total < assigned.high;
 END
 $$;
 COMMENT ON FUNCTION _policy_experiment_runs() IS 'Internal: the rows of policy_experiment_runs.';

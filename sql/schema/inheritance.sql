@@ -35,7 +35,7 @@ SELECT pg_catalog.pg_extension_config_dump('afu9_policy.policy_templates_id_seq'
 
 -- What a version was rendered from. Set only by publish_policy_overrides().
 ALTER TABLE policy_versions
-    ADD COLUMN IF NOT EXISTS base_version_id bigint REFERENCES policy_versions (id),
+    ADD COLUMN IF NOT EXISTS base_version_id bigint,
     ADD COLUMN IF NOT EXISTS base_template_id bigint REFERENCES policy_templates (id),
     ADD COLUMN IF NOT EXISTS overrides jsonb;
 COMMENT ON COLUMN policy_versions.base_version_id IS 'The global version it was rendered from (policy_versions.id); NULL unless published with overrides.';

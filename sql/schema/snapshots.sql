@@ -25,11 +25,14 @@ RETURN $q$
     SELECT e.policy_snapshot_id AS id, v.version::pg_catalog.text AS version, d.body AS policies,
            e.policy_snapshot_taken_at AS created_at,
            afu9_policy.snapshot_metadata(e.id, e.policy_snapshot_taken_by, e.policy_snapshot_taken_at)
-               OPERATOR(pg_catalog.||) afu9_policy.policy_experiment_metadata(e.policy_experiment_arm_id) AS metadata,
+               OPERATOR(pg_catalog.||) afu9_policy.policy_experiment_metadata(x.name, r.arm, r.allocation_id) AS metadata,
            v.document_hash AS policy_hash
       FROM public.workflow_executions e
       JOIN afu9_policy.policy_versions v ON v.id OPERATOR(pg_catalog.=) e.policy_version_id
       LEFT JOIN afu9_policy.policy_documents d ON d.hash OPERATOR(pg_catalog.=) v.document_hash
+      LEFT JOIN afu9_policy.policy_experiment_arms r ON r.id OPERATOR(pg_catalog.=) e.policy_experiment_arm_id
+      LEFT JOIN afu9_policy.policy_experiment_allocations a ON a.id OPERATOR(pg_catalog.=) r.allocation_id
+      LEFT JOIN afu9_policy.policy_experiments x ON x.id OPERATOR(pg_catalog.=) a.experiment_id
      WHERE e.policy_snapshot_id IS NOT NULL
     UNION ALL
     SELECT r.id, r.version::pg_catalog.text, d.body, r.created_at,
@@ -63,10 +66,13 @@ BEGIN
     RETURN QUERY
     SELECT e.policy_snapshot_id, v.version::text, d.body, e.policy_snapshot_taken_at,
            snapshot_metadata(e.id, e.policy_snapshot_taken_by, e.policy_snapshot_taken_at)
-               || policy_experiment_metadata(e.policy_experiment_arm_id), v.document_hash
+               || policy_experiment_metadata(x.name, r.arm, r.allocation_id), v.document_hash
       FROM public.workflow_executions e
       JOIN policy_versions v ON v.id = e.policy_version_id
       LEFT JOIN policy_documents d ON d.hash = v.document_hash
+      LEFT JOIN policy_experiment_arms r ON r.id = e.policy_experiment_arm_id
+      LEFT JOIN policy_experiment_allocations a ON a.id = r.allocation_id
+      LEFT JOIN policy_experiments x ON x.id = a.experiment_id
      WHERE e.policy_snapshot_id = policy_snapshot.snapshot_id;
     IF NOT FOUND THEN
         RETURN QUERY

@@ -45,7 +45,8 @@ SELECT line FROM (
            || ' | acl: ' || coalesce(n.nspacl::text, '-') || ' | comment: ' || coalesce(obj_description(n.oid, 'pg_namespace'), '-')
       FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'afu9_policy'
     UNION ALL
-    SELECT 'config table ' || unnest(extconfig)::regclass || ' | ' || coalesce(array_to_string(extcondition, ','), '-')
-      FROM pg_extension WHERE extname = 'afu9_policy'
+    -- Each table with its own condition: their order in the arrays is that of registration.
+    SELECT 'config table ' || u.rel::regclass || ' | ' || coalesce(u.condition, '-')
+      FROM pg_extension, unnest(extconfig, extcondition) AS u(rel, condition) WHERE extname = 'afu9_policy'
 ) facts
 ORDER BY line;

@@ -223,6 +223,17 @@ check "generate_verdict() through the coordinator" "MISSING_SECRET" \
 check "seal_policy_ledger() seals the runs' snapshots and the verdicts" "t" \
     "$(value "$coordinator" "SELECT afu9_policy.seal_policy_ledger() >= $total_runs")"
 check "verify_policy_ledger() finds nothing" "0" "$(value "$coordinator" "SELECT count(*) FROM afu9_policy.verify_policy_ledger()")"
+# An experiment: the trigger on the workers' shards reads it from the reference tables; its
+# analytics and the governance report are answered by the coordinator.
+value "$coordinator" "SELECT afu9_policy.publish_policy('v9.0.0', afu9_policy.active_policy(), false)" >/dev/null
+value "$coordinator" "SELECT afu9_policy.start_policy_experiment('citus-ab', '[{\"version\": \"v1.0.0\", \"weight\": 1}, {\"version\": \"v9.0.0\", \"weight\": 1}]')" >/dev/null
+value "$coordinator" "INSERT INTO public.workflow_executions (workflow_id, status) SELECT 'citus-ab', 'completed' FROM generate_series(1, 200)" >/dev/null
+check "an experiment decides runs on the workers, recomputably" "200 true 2" \
+    "$(value "$coordinator" "SELECT count(*) || ' ' || bool_and(consistent) || ' ' || count(DISTINCT policy_version) FROM afu9_policy.policy_experiment_runs")"
+check "its results per arm" "2" "$(value "$coordinator" "SELECT count(*) FROM afu9_policy.policy_experiment_results WHERE experiment = 'citus-ab'")"
+value "$coordinator" "SELECT afu9_policy.stop_policy_experiment('citus-ab')" >/dev/null
+check "the governance report" "6" \
+    "$(value "$coordinator" "SELECT count(*) FROM regexp_matches(afu9_policy.policy_report(), '<section id=', 'g')")"
 # The invariants every scenario ends with, asked of the coordinator.
 PGHOST=127.0.0.1 PGPORT=$coordinator PGUSER=postgres check_invariants "$CITUS_DB" "on the Citus coordinator"
 echo "KPIs, audits, status and ledger over $total_runs runs and $total_verdicts verdicts: $(_citus_took "$t")"

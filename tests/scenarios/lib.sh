@@ -19,6 +19,8 @@ check_invariants() { # db, label
 }
 # The tables whose rows dump_restore and upgrade compare before and after.
 stored_tables="workflow_executions verdicts policy_snapshots policy_documents policy_versions policy_activations policy_ledger"
+# And those new in 0.3.0 (templates, experiments), which dump_restore compares too.
+stored_tables_now="$stored_tables policy_templates policy_experiments policy_experiment_allocations policy_experiment_arms"
 # SQL giving a relation's, or a parenthesised query's, row count and an md5 of its rows in a fixed order.
 fingerprint() { # relation or (query)
     echo "SELECT count(*) || ' ' || md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM $1 x"

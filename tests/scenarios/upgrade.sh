@@ -48,6 +48,17 @@ SELECT count(generate_verdict(id, '[{"resourceType": "R", "statusReason": "Throt
 SELECT publish_policy('v1.2.0', active_policy() || '{"note": "v1.2.0"}');
 INSERT INTO workflow_executions (workflow_id, status) VALUES ('after-v1.2.0', 'failed');
 SQL
+# What is new in 0.3.0, on the upgraded data: an experiment, and a version from a base and overrides.
+psql -XAtq -v ON_ERROR_STOP=1 -d afu9_upgrade >/dev/null <<SQL
+SELECT start_policy_experiment('after-update', '[{"version": "v1.0.0", "weight": 1}, {"version": "v1.2.0", "weight": 1}]');
+INSERT INTO workflow_executions (workflow_id, status) SELECT 'experiment-' || i, 'completed' FROM generate_series(1, 30) i;
+SELECT stop_policy_experiment('after-update');
+SELECT publish_policy_overrides('v2.0.0', '$repo', 'v1.2.0', '{"confidence": {"MISSING_SECRET": 0.99}}');
+SQL
+check "an experiment decides runs of the upgraded table, recomputably" "30 true 2" \
+    "$(q afu9_upgrade "SELECT count(*) || ' ' || bool_and(consistent) || ' ' || count(DISTINCT policy_version) FROM policy_experiment_runs")"
+check "a version from a base and overrides" '{"version": "v1.2.0"}' \
+    "$(q afu9_upgrade "SELECT policy_version_base(v) FROM policy_versions v WHERE version = 'v2.0.0'")"
 check "new runs snapshot the active version" "v1.0.0:20 v1.1.0:1 v1.2.0:1" \
     "$(q afu9_upgrade "SELECT string_agg(s.version || ':' || n, ' ' ORDER BY s.version) FROM (SELECT s.version, count(*) n FROM workflow_executions e JOIN policy_snapshots s ON s.id = e.policy_snapshot_id WHERE e.workflow_id LIKE 'after%' GROUP BY 1) s")"
 check "every run has its verdict" "72" "$(q afu9_upgrade "SELECT count(*) FROM verdicts")"
