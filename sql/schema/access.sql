@@ -52,6 +52,7 @@ REVOKE EXECUTE ON FUNCTION take_policy_snapshot(), guard_execution_update(), lin
     publish_policy_template(text, text, jsonb), publish_policy_overrides(text, uuid, text, jsonb, text, boolean),
     start_policy_experiment(text, jsonb, uuid), set_policy_experiment_weights(text, jsonb), stop_policy_experiment(text),
     _allocate_policy_experiment(policy_experiments, jsonb, boolean), _running_policy_experiment(text),
+    _make_immutable(regclass, text, text),
     store_policy_document(jsonb), govern_snapshot_insert(),
     _record_policy_snapshot(uuid, text, jsonb, timestamptz, jsonb, uuid),
     _create_application_tables(), _create_application_views(), _govern_application_tables(),

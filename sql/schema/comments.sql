@@ -26,11 +26,3 @@ COMMENT ON FUNCTION validate_policy(jsonb) IS
 COMMENT ON TRIGGER policy_snapshot_records_reject_update ON policy_snapshot_records IS 'Snapshots are immutable.';
 COMMENT ON TRIGGER policy_snapshot_records_reject_truncate ON policy_snapshot_records IS 'Snapshots are immutable.';
 COMMENT ON TRIGGER policy_snapshot_records_guard_delete ON policy_snapshot_records IS 'No snapshot a verdict references is deleted, also when foreign keys are skipped.';
-COMMENT ON TRIGGER policy_documents_reject_change ON policy_documents IS 'Policy documents are immutable.';
-COMMENT ON TRIGGER policy_documents_reject_truncate ON policy_documents IS 'Policy documents are immutable.';
-COMMENT ON TRIGGER policy_versions_reject_change ON policy_versions IS 'Published versions are immutable.';
-COMMENT ON TRIGGER policy_versions_reject_truncate ON policy_versions IS 'Published versions are immutable.';
-COMMENT ON TRIGGER policy_activations_reject_change ON policy_activations IS 'The activation history is append-only.';
-COMMENT ON TRIGGER policy_activations_reject_truncate ON policy_activations IS 'The activation history is append-only.';
-COMMENT ON TRIGGER policy_ledger_reject_change ON policy_ledger IS 'The ledger is append-only.';
-COMMENT ON TRIGGER policy_ledger_reject_truncate ON policy_ledger IS 'The ledger is append-only.';

@@ -56,30 +56,9 @@ COMMENT ON COLUMN policy_experiment_arms.arm IS 'Position, from 1, in the order 
 COMMENT ON COLUMN policy_experiment_arms.policy_version_id IS 'The version the arm''s runs are snapshotted with (policy_versions.id).';
 COMMENT ON COLUMN policy_experiment_arms.weight IS 'The arm''s share of runs: weight / sum of the allocation''s weights.';
 
-CREATE OR REPLACE TRIGGER policy_experiments_reject_change BEFORE UPDATE OR DELETE ON policy_experiments
-    FOR EACH ROW EXECUTE FUNCTION reject_change('policy experiments');
-CREATE OR REPLACE TRIGGER policy_experiments_reject_truncate BEFORE TRUNCATE ON policy_experiments
-    FOR EACH STATEMENT EXECUTE FUNCTION reject_change('policy experiments');
-CREATE OR REPLACE TRIGGER policy_experiment_allocations_reject_change BEFORE UPDATE OR DELETE ON policy_experiment_allocations
-    FOR EACH ROW EXECUTE FUNCTION reject_change('policy experiment allocations');
-CREATE OR REPLACE TRIGGER policy_experiment_allocations_reject_truncate BEFORE TRUNCATE ON policy_experiment_allocations
-    FOR EACH STATEMENT EXECUTE FUNCTION reject_change('policy experiment allocations');
-CREATE OR REPLACE TRIGGER policy_experiment_arms_reject_change BEFORE UPDATE OR DELETE ON policy_experiment_arms
-    FOR EACH ROW EXECUTE FUNCTION reject_change('policy experiment arms');
-CREATE OR REPLACE TRIGGER policy_experiment_arms_reject_truncate BEFORE TRUNCATE ON policy_experiment_arms
-    FOR EACH STATEMENT EXECUTE FUNCTION reject_change('policy experiment arms');
-ALTER TABLE policy_experiments ENABLE ALWAYS TRIGGER policy_experiments_reject_change;
-ALTER TABLE policy_experiments ENABLE ALWAYS TRIGGER policy_experiments_reject_truncate;
-ALTER TABLE policy_experiment_allocations ENABLE ALWAYS TRIGGER policy_experiment_allocations_reject_change;
-ALTER TABLE policy_experiment_allocations ENABLE ALWAYS TRIGGER policy_experiment_allocations_reject_truncate;
-ALTER TABLE policy_experiment_arms ENABLE ALWAYS TRIGGER policy_experiment_arms_reject_change;
-ALTER TABLE policy_experiment_arms ENABLE ALWAYS TRIGGER policy_experiment_arms_reject_truncate;
-COMMENT ON TRIGGER policy_experiments_reject_change ON policy_experiments IS 'Experiments are immutable.';
-COMMENT ON TRIGGER policy_experiments_reject_truncate ON policy_experiments IS 'Experiments are immutable.';
-COMMENT ON TRIGGER policy_experiment_allocations_reject_change ON policy_experiment_allocations IS 'The experiment history is append-only.';
-COMMENT ON TRIGGER policy_experiment_allocations_reject_truncate ON policy_experiment_allocations IS 'The experiment history is append-only.';
-COMMENT ON TRIGGER policy_experiment_arms_reject_change ON policy_experiment_arms IS 'Arms are immutable.';
-COMMENT ON TRIGGER policy_experiment_arms_reject_truncate ON policy_experiment_arms IS 'Arms are immutable.';
+SELECT _make_immutable('policy_experiments', 'policy experiments', 'Experiments are immutable.');
+SELECT _make_immutable('policy_experiment_allocations', 'policy experiment allocations', 'The experiment history is append-only.');
+SELECT _make_immutable('policy_experiment_arms', 'policy experiment arms', 'Arms are immutable.');
 
 -- pg_dump keeps their rows and numbering (as dump.sql does for the other tables).
 SELECT pg_catalog.pg_extension_config_dump('afu9_policy.policy_experiments', '');
@@ -215,11 +194,7 @@ DECLARE
     experiment afu9_policy.policy_experiments;
     other record;
 BEGIN
-    IF name IS NULL OR name !~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' THEN
-        RAISE EXCEPTION 'invalid policy experiment name %: 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit',
-                        coalesce(quote_literal(name), 'NULL')
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM afu9_policy._check_policy_name('policy experiment', name);
     -- Publishing, activating and experiments take turns: they have one order.
     LOCK TABLE afu9_policy.policy_activations IN SHARE ROW EXCLUSIVE MODE;
     IF EXISTS (SELECT 1 FROM afu9_policy.policy_experiments x WHERE x.name = start_policy_experiment.name) THEN

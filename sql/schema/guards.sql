@@ -28,6 +28,29 @@ $$;
 COMMENT ON FUNCTION reject_change() IS
     'Trigger function: rejects the triggering UPDATE, DELETE or TRUNCATE with SQLSTATE 23001 (restrict_violation).';
 
+-- An extension table whose rows never change: <table>_reject_change (UPDATE, DELETE) and
+-- <table>_reject_truncate, ENABLE ALWAYS, each with the comment given. Run again, it replaces them.
+CREATE OR REPLACE FUNCTION _make_immutable(rel regclass, what text, comment text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
+DECLARE
+    name text := (SELECT relname FROM pg_class WHERE oid = rel);
+    t text;
+BEGIN
+    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION afu9_policy.reject_change(%L)',
+                   name || '_reject_change', rel, what);
+    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION afu9_policy.reject_change(%L)',
+                   name || '_reject_truncate', rel, what);
+    FOREACH t IN ARRAY ARRAY[name || '_reject_change', name || '_reject_truncate'] LOOP
+        EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', rel, t);
+        EXECUTE format('COMMENT ON TRIGGER %I ON %s IS %L', t, rel, comment);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION _make_immutable(regclass, text, text) IS
+    'Internal: puts the immutability guards (reject_change for UPDATE, DELETE and TRUNCATE, ENABLE ALWAYS, commented) on an extension table.';
+
 -- The extension's code names the runs and verdicts it guards as public.workflow_executions and
 -- public.verdicts. A database owner owns schema public and could rename it and put a schema of
 -- its own, with tables and triggers of its own, under that name, for the extension's SECURITY

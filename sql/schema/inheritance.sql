@@ -22,14 +22,7 @@ COMMENT ON COLUMN policy_templates.version IS 'Semantic version vMAJOR.MINOR.PAT
 COMMENT ON COLUMN policy_templates.document_hash IS 'Its document (policy_documents.hash).';
 COMMENT ON COLUMN policy_templates.published_at IS 'When it was published.';
 COMMENT ON COLUMN policy_templates.published_by IS 'The role that published it (acting_role()).';
-CREATE OR REPLACE TRIGGER policy_templates_reject_change BEFORE UPDATE OR DELETE ON policy_templates
-    FOR EACH ROW EXECUTE FUNCTION reject_change('policy templates');
-CREATE OR REPLACE TRIGGER policy_templates_reject_truncate BEFORE TRUNCATE ON policy_templates
-    FOR EACH STATEMENT EXECUTE FUNCTION reject_change('policy templates');
-ALTER TABLE policy_templates ENABLE ALWAYS TRIGGER policy_templates_reject_change;
-ALTER TABLE policy_templates ENABLE ALWAYS TRIGGER policy_templates_reject_truncate;
-COMMENT ON TRIGGER policy_templates_reject_change ON policy_templates IS 'Templates are immutable.';
-COMMENT ON TRIGGER policy_templates_reject_truncate ON policy_templates IS 'Templates are immutable.';
+SELECT _make_immutable('policy_templates', 'policy templates', 'Templates are immutable.');
 SELECT pg_catalog.pg_extension_config_dump('afu9_policy.policy_templates', '');
 SELECT pg_catalog.pg_extension_config_dump('afu9_policy.policy_templates_id_seq', '');
 
@@ -150,15 +143,8 @@ DECLARE
     latest text;
     published afu9_policy.policy_templates;
 BEGIN
-    IF name IS NULL OR name !~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' THEN
-        RAISE EXCEPTION 'invalid policy template name %: 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit',
-                        coalesce(quote_literal(name), 'NULL')
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF version IS NULL OR version !~ '^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$' THEN
-        RAISE EXCEPTION 'invalid policy version "%": must be vMAJOR.MINOR.PATCH', coalesce(version, 'NULL')
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM afu9_policy._check_policy_name('policy template', name);
+    PERFORM afu9_policy._check_policy_version(version);
     PERFORM afu9_policy.validate_policy(policies);
     LOCK TABLE afu9_policy.policy_activations IN SHARE ROW EXCLUSIVE MODE;
     SELECT t.version INTO latest FROM afu9_policy.policy_templates t

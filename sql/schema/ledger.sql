@@ -5,12 +5,7 @@
 -- extended by seal_policy_ledger(), which holds a lock only while it seals. A digest of each
 -- chain's length and tip, kept outside the database, exposes a history rewritten and re-hashed.
 
-CREATE OR REPLACE TRIGGER policy_ledger_reject_change BEFORE UPDATE OR DELETE ON policy_ledger
-    FOR EACH ROW EXECUTE FUNCTION reject_change('ledger entries');
-CREATE OR REPLACE TRIGGER policy_ledger_reject_truncate BEFORE TRUNCATE ON policy_ledger
-    FOR EACH STATEMENT EXECUTE FUNCTION reject_change('ledger entries');
-ALTER TABLE policy_ledger ENABLE ALWAYS TRIGGER policy_ledger_reject_change;
-ALTER TABLE policy_ledger ENABLE ALWAYS TRIGGER policy_ledger_reject_truncate;
+SELECT _make_immutable('policy_ledger', 'ledger entries', 'The ledger is append-only.');
 
 -- A timestamp in one canonical text, whatever the session's TimeZone and DateStyle.
 CREATE OR REPLACE FUNCTION ledger_time(ts timestamptz) RETURNS text

@@ -43,16 +43,7 @@ DECLARE
     latest text;
     published afu9_policy.policy_versions;
 BEGIN
-    BEGIN
-        PERFORM version::afu9_policy.policy_version;
-    EXCEPTION WHEN check_violation THEN
-        RAISE EXCEPTION 'invalid policy version "%": must be vMAJOR.MINOR.PATCH', version
-            USING ERRCODE = 'invalid_parameter_value';
-    END;
-    IF version IS NULL THEN
-        RAISE EXCEPTION 'invalid policy version NULL: must be vMAJOR.MINOR.PATCH'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM afu9_policy._check_policy_version(version);
     PERFORM afu9_policy.validate_policy(policies);
 
     LOCK TABLE afu9_policy.policy_activations IN SHARE ROW EXCLUSIVE MODE;

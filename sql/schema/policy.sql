@@ -8,25 +8,39 @@ RETURN pg_catalog.string_to_array(pg_catalog.substr(version, 2), '.')::numeric[]
 COMMENT ON FUNCTION policy_version_key(text) IS
     'A version as {major, minor, patch}: ordering these orders versions (v1.10.0 after v1.9.0).';
 
+-- 22023 for anything but vMAJOR.MINOR.PATCH (the domain's own check would say 23514).
+CREATE OR REPLACE FUNCTION _check_policy_version(version text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
+BEGIN
+    IF version IS NULL OR version !~ '^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$' THEN
+        RAISE EXCEPTION 'invalid policy version %: must be vMAJOR.MINOR.PATCH', coalesce('"' || version || '"', 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _check_policy_version(text) IS 'Internal: 22023 unless the version is vMAJOR.MINOR.PATCH.';
+
+-- The names of templates and experiments: short, plain, safe in any message or page.
+CREATE OR REPLACE FUNCTION _check_policy_name(kind text, name text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, afu9_policy, pg_temp
+AS $$
+BEGIN
+    IF name IS NULL OR name !~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' THEN
+        RAISE EXCEPTION 'invalid % name %: 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit',
+                        kind, coalesce(quote_literal(name), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _check_policy_name(text, text) IS 'Internal: 22023 unless a template''s or experiment''s name is 1 to 63 of A-Z a-z 0-9 . _ -, starting with a letter or digit.';
+
 -- Documents, published versions and the activation history never change.
-CREATE OR REPLACE TRIGGER policy_documents_reject_change BEFORE UPDATE OR DELETE ON policy_documents
-    FOR EACH ROW EXECUTE FUNCTION reject_change('policy documents');
-CREATE OR REPLACE TRIGGER policy_documents_reject_truncate BEFORE TRUNCATE ON policy_documents
-    FOR EACH STATEMENT EXECUTE FUNCTION reject_change('policy documents');
-CREATE OR REPLACE TRIGGER policy_versions_reject_change BEFORE UPDATE OR DELETE ON policy_versions
-    FOR EACH ROW EXECUTE FUNCTION reject_change('published policy versions');
-CREATE OR REPLACE TRIGGER policy_versions_reject_truncate BEFORE TRUNCATE ON policy_versions
-    FOR EACH STATEMENT EXECUTE FUNCTION reject_change('published policy versions');
-CREATE OR REPLACE TRIGGER policy_activations_reject_change BEFORE UPDATE OR DELETE ON policy_activations
-    FOR EACH ROW EXECUTE FUNCTION reject_change('policy activations');
-CREATE OR REPLACE TRIGGER policy_activations_reject_truncate BEFORE TRUNCATE ON policy_activations
-    FOR EACH STATEMENT EXECUTE FUNCTION reject_change('policy activations');
-ALTER TABLE policy_documents ENABLE ALWAYS TRIGGER policy_documents_reject_change;
-ALTER TABLE policy_documents ENABLE ALWAYS TRIGGER policy_documents_reject_truncate;
-ALTER TABLE policy_versions ENABLE ALWAYS TRIGGER policy_versions_reject_change;
-ALTER TABLE policy_versions ENABLE ALWAYS TRIGGER policy_versions_reject_truncate;
-ALTER TABLE policy_activations ENABLE ALWAYS TRIGGER policy_activations_reject_change;
-ALTER TABLE policy_activations ENABLE ALWAYS TRIGGER policy_activations_reject_truncate;
+SELECT _make_immutable('policy_documents', 'policy documents', 'Policy documents are immutable.');
+SELECT _make_immutable('policy_versions', 'published policy versions', 'Published versions are immutable.');
+SELECT _make_immutable('policy_activations', 'policy activations', 'The activation history is append-only.');
 
 -- Stores a policy document unless the same content is stored already; returns its hash.
 -- As the extension: documents are content-addressed and immutable, so storing one is harmless,

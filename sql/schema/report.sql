@@ -25,6 +25,23 @@ AS $$
 $$;
 COMMENT ON FUNCTION _html_table(text[], text[], text) IS 'Internal: an HTML table of escaped headers and rows of HTML cells; the empty text when there are no rows.';
 
+-- An SVG picture's opening tag, with its title (what a screen reader says, what hovering shows).
+CREATE OR REPLACE FUNCTION _svg_open(width integer, height integer, title text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, afu9_policy, pg_temp
+RETURN format('<svg xmlns="http://www.w3.org/2000/svg" role="img" width="%1$s" height="%2$s" viewBox="0 0 %1$s %2$s"><title>%3$s</title>',
+              width, height, afu9_policy._html(title));
+COMMENT ON FUNCTION _svg_open(integer, integer, text) IS 'Internal: the opening <svg> tag of a picture of that size, with its escaped title.';
+
+-- A legend: a coloured square and a name per series, in a row from (x, y).
+CREATE OR REPLACE FUNCTION _svg_legend(names text[], colors text[], x integer, y integer, step integer) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, afu9_policy, pg_temp
+RETURN coalesce((SELECT string_agg(format('<rect x="%s" y="%s" width="10" height="10" fill="%s"/><text x="%s" y="%s" font-size="12">%s</text>',
+                                          x + (i - 1) * step, y, colors[i], x + (i - 1) * step + 14, y + 9, afu9_policy._html(names[i])), '' ORDER BY i)
+                   FROM generate_series(1, coalesce(array_length(names, 1), 0)) AS i), '');
+COMMENT ON FUNCTION _svg_legend(text[], text[], integer, integer, integer) IS 'Internal: an SVG legend, one coloured square and escaped name per series.';
+
 -- A line chart of percentages (0..100) over labelled points; NULL values leave gaps.
 CREATE OR REPLACE FUNCTION _svg_line_chart(title text, labels text[], names text[], series jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -41,8 +58,7 @@ DECLARE
     points text;
     dots text;
 BEGIN
-    svg := format('<svg xmlns="http://www.w3.org/2000/svg" role="img" width="%s" height="%s" viewBox="0 0 %s %s"><title>%s</title>',
-                  w, h + 50, w, h + 50, _html(title));
+    svg := _svg_open(w, h + 50, title);
     FOR i IN 0..4 LOOP
         svg := svg || format('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#ddd"/><text x="%s" y="%s" font-size="11" text-anchor="end">%s%%</text>',
                              left_pad, 10 + i * h / 4, w - 10, 10 + i * h / 4, left_pad - 6, 14 + i * h / 4, 100 - i * 25);
@@ -64,10 +80,8 @@ BEGIN
         IF points IS NOT NULL THEN
             svg := svg || format('<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>', colors[i], points) || dots;
         END IF;
-        svg := svg || format('<rect x="%s" y="%s" width="10" height="10" fill="%s"/><text x="%s" y="%s" font-size="12">%s</text>',
-                             left_pad + (i - 1) * 180, h + 36, colors[i], left_pad + (i - 1) * 180 + 14, h + 45, _html(names[i]));
     END LOOP;
-    RETURN svg || '</svg>';
+    RETURN svg || _svg_legend(names, colors, left_pad, h + 36, 180) || '</svg>';
 END
 $$;
 COMMENT ON FUNCTION _svg_line_chart(text, text[], text[], jsonb) IS
@@ -90,9 +104,7 @@ DECLARE
     y numeric;
     share numeric;
 BEGIN
-    svg := format('<svg xmlns="http://www.w3.org/2000/svg" role="img" width="%s" height="%s" viewBox="0 0 %s %s"><title>%s</title>',
-                  greatest(n * (bar + 24) + 40, 200 * coalesce(array_length(parts, 1), 1)), h + 70,
-                  greatest(n * (bar + 24) + 40, 200 * coalesce(array_length(parts, 1), 1)), h + 70, _html(title));
+    svg := _svg_open(greatest(n * (bar + 24) + 40, 200 * coalesce(array_length(parts, 1), 1)), h + 70, title);
     FOR i IN 1..n LOOP
         total := (SELECT sum(value::numeric) FROM jsonb_each_text(counts->(i - 1)));
         y := 10;
@@ -108,11 +120,7 @@ BEGIN
         svg := svg || format('<text x="%s" y="%s" font-size="11" text-anchor="middle">%s</text>',
                              20 + (i - 1) * (bar + 24) + bar / 2, h + 26, _html(labels[i]));
     END LOOP;
-    FOR j IN 1..coalesce(array_length(parts, 1), 0) LOOP
-        svg := svg || format('<rect x="%s" y="%s" width="10" height="10" fill="%s"/><text x="%s" y="%s" font-size="12">%s</text>',
-                             20 + (j - 1) * 200, h + 46, colors[j], 34 + (j - 1) * 200, h + 55, _html(parts[j]));
-    END LOOP;
-    RETURN svg || '</svg>';
+    RETURN svg || _svg_legend(parts, colors, 20, h + 46, 200) || '</svg>';
 END
 $$;
 COMMENT ON FUNCTION _svg_stacked_bars(text, text[], text[], jsonb) IS
@@ -128,10 +136,10 @@ DECLARE
     span double precision := greatest(extract(epoch FROM now() - since), 1);
     svg text;
 BEGIN
-    svg := format('<svg xmlns="http://www.w3.org/2000/svg" role="img" width="%s" height="150" viewBox="0 0 %s 150"><title>%s</title>'
-                  '<line x1="20" y1="60" x2="%s" y2="60" stroke="#555"/>'
+    svg := _svg_open(w, 150, title)
+        || format('<line x1="20" y1="60" x2="%s" y2="60" stroke="#555"/>'
                   '<text x="20" y="140" font-size="11">%s</text><text x="%s" y="140" font-size="11" text-anchor="end">%s</text>',
-                  w, w, _html(title), w - 20, _html(to_char(since AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')),
+                  w - 20, _html(to_char(since AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')),
                   w - 20, _html(to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')));
     svg := svg || coalesce((
         SELECT string_agg(format('<circle cx="%1$s" cy="60" r="6" fill="%2$s"><title>%3$s</title></circle>'
