@@ -67,6 +67,17 @@ INSERT INTO workflow_executions (workflow_id, status, triggered_by, started_at, 
 SELECT 'bulk', CASE WHEN g % 10 = 0 THEN 'failed' ELSE 'completed' END, 'bulk', now() - interval '1 hour', now()
   FROM generate_series(1, :bulk) g;
 SELECT 'bulk_extension_s|' || round(extract(epoch FROM clock_timestamp() - t)::numeric, 2) FROM clock;
+-- The same with an experiment running (each run's arm from a SHA-256 of its id); deleted after,
+-- so that what follows measures the same tables as before.
+SELECT afu9_policy.publish_policy('v1.1.0', afu9_policy.active_policy() || '{"note": "bench"}', false) \g /dev/null
+SELECT afu9_policy.start_policy_experiment('bench', '[{"version": "v1.0.0", "weight": 50}, {"version": "v1.1.0", "weight": 50}]') \g /dev/null
+TRUNCATE clock; INSERT INTO clock VALUES (clock_timestamp());
+INSERT INTO workflow_executions (workflow_id, status, triggered_by, started_at, completed_at)
+SELECT 'bulk-experiment', CASE WHEN g % 10 = 0 THEN 'failed' ELSE 'completed' END, 'bulk', now() - interval '1 hour', now()
+  FROM generate_series(1, :bulk) g;
+SELECT 'bulk_experiment_s|' || round(extract(epoch FROM clock_timestamp() - t)::numeric, 2) FROM clock;
+SELECT afu9_policy.stop_policy_experiment('bench') \g /dev/null
+DELETE FROM workflow_executions WHERE workflow_id = 'bulk-experiment';
 -- COPY of the same runs from a file, into (a) and (b).
 COPY (SELECT 'copy', CASE WHEN g % 10 = 0 THEN 'failed' ELSE 'completed' END, 'copy', now() - interval '1 hour', now()
         FROM generate_series(1, :bulk) g) TO '/tmp/afu9_bench_runs.csv';

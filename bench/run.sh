@@ -64,6 +64,8 @@ per_row() { awk -v b="$1" -v a="$2" -v n="$3" 'BEGIN { printf "%.1f", (b - a) * 
     echo
     echo "Bulk \`INSERT ... SELECT\` of $bulk runs: (a) $(get bulk_plain_s) s, (b) $(get bulk_extension_s) s,"
     echo "b/a $bulk_ratio. \`COPY\` of $bulk runs from a file: (a) $(get copy_plain_s) s, (b) $(get copy_extension_s) s, b/a $copy_ratio."
+    echo "The same bulk insert into (b) while a two-arm experiment runs (each run's arm from SHA-256 of"
+    echo "its id): $(get bulk_experiment_s) s, $(per_row "$(get bulk_experiment_s)" "$(get bulk_extension_s)" "$bulk") µs more per run than without."
     echo
     echo "On Citus (a coordinator and two workers, all on this machine's $(nproc) cores, fsync off): single-row"
     echo "INSERTs of runs through the coordinator, pgbench, into the distributed runs with the extension's trigger"

@@ -32,8 +32,7 @@ struct Plans {
     namespace: pg_sys::Oid,
     scoped: pg_sys::SPIPlanPtr,
     global: pg_sys::SPIPlanPtr,
-    scoped_experiment: pg_sys::SPIPlanPtr,
-    global_experiment: pg_sys::SPIPlanPtr,
+    arms: pg_sys::SPIPlanPtr,
     taken_for: pg_sys::SPIPlanPtr,
 }
 
@@ -264,7 +263,7 @@ fn plans(namespace: pg_sys::Oid) -> Plans {
             }
             // The extension moved to another schema (dropped and created again).
             unsafe {
-                for plan in [plans.scoped, plans.global, plans.scoped_experiment, plans.global_experiment, plans.taken_for] {
+                for plan in [plans.scoped, plans.global, plans.arms, plans.taken_for] {
                     pg_sys::SPI_freeplan(plan);
                 }
             }
@@ -276,40 +275,36 @@ fn plans(namespace: pg_sys::Oid) -> Plans {
         // SECURITY DEFINER without a pinned search_path: tables carry their schema and operators
         // pg_catalog's, so nothing on the caller's search_path is used (the plan keeps the
         // search_path it was made under and would bind a planted operator for good).
+        // One query per scope, one row: its newest activation's version, and its newest
+        // allocation if that runs (two index probes; the arms are read only then).
         let lookup = |scope: &str, args: &[pg_sys::Oid]| {
             prepare(
                 &format!(
-                    "SELECT a.policy_version_id \
-                       FROM {schema}.policy_activations a \
-                      WHERE {scope} ORDER BY a.id DESC LIMIT 1"
+                    "SELECT (SELECT a.policy_version_id FROM {schema}.policy_activations a \
+                              WHERE {scope} ORDER BY a.id DESC LIMIT 1), \
+                            (SELECT CASE WHEN a.running THEN a.id END \
+                               FROM {schema}.policy_experiment_allocations a \
+                              WHERE {scope} ORDER BY a.id DESC LIMIT 1)"
                 ),
                 args,
             )
         };
-        // The newest allocation of the scope, if it runs: the experiment's name and its arms.
-        let experiment = |scope: &str, args: &[pg_sys::Oid]| {
-            prepare(
+        let plans = Plans {
+            namespace,
+            scoped: lookup("a.repository_id OPERATOR(pg_catalog.=) $1", &[pg_sys::UUIDOID]),
+            global: lookup("a.repository_id IS NULL", &[]),
+            arms: prepare(
                 &format!(
                     "SELECT x.name, pg_catalog.array_agg(r.id ORDER BY r.arm), \
                             pg_catalog.array_agg(r.policy_version_id ORDER BY r.arm), \
                             pg_catalog.array_agg(r.weight::pg_catalog.int8 ORDER BY r.arm) \
-                       FROM (SELECT a.id, a.experiment_id, a.running \
-                               FROM {schema}.policy_experiment_allocations a \
-                              WHERE {scope} ORDER BY a.id DESC LIMIT 1) a \
+                       FROM {schema}.policy_experiment_allocations a \
                        JOIN {schema}.policy_experiments x ON x.id OPERATOR(pg_catalog.=) a.experiment_id \
                        JOIN {schema}.policy_experiment_arms r ON r.allocation_id OPERATOR(pg_catalog.=) a.id \
-                      WHERE a.running GROUP BY x.name"
+                      WHERE a.id OPERATOR(pg_catalog.=) $1 GROUP BY x.name"
                 ),
-                args,
-            )
-        };
-        let scoped = "a.repository_id OPERATOR(pg_catalog.=) $1";
-        let plans = Plans {
-            namespace,
-            scoped: lookup(scoped, &[pg_sys::UUIDOID]),
-            global: lookup("a.repository_id IS NULL", &[]),
-            scoped_experiment: experiment(scoped, &[pg_sys::UUIDOID]),
-            global_experiment: experiment("a.repository_id IS NULL", &[]),
+                &[pg_sys::INT8OID],
+            ),
             taken_for: prepare(
                 &format!(
                     "SELECT execution_id FROM {schema}.policy_snapshot_records \
@@ -378,55 +373,49 @@ fn active_version(namespace: pg_sys::Oid, repository: Option<pgrx::Uuid>) -> Opt
     if let Some(found) = cached {
         return found;
     }
-    // Read-only, the lookups see the statement's snapshot. A scope's experiment comes before
-    // its activation; a repository's scope before the global one.
+    // Read-only, the lookups see the statement's snapshot. A repository's scope before the
+    // global one.
     let read_only = key.is_some();
     let found = with_spi(|| {
         let plans = plans(namespace);
         repository
-            .and_then(|r| {
-                experiment(plans.scoped_experiment, &[r.into_datum()], read_only)
-                    .or_else(|| lookup(plans.scoped, &[r.into_datum()], read_only))
-            })
-            .or_else(|| experiment(plans.global_experiment, &[], read_only))
-            .or_else(|| lookup(plans.global, &[], read_only))
+            .and_then(|r| lookup(plans, plans.scoped, &[r.into_datum()], read_only))
+            .or_else(|| lookup(plans, plans.global, &[], read_only))
     });
     CACHE.with(|cell| cell.borrow_mut().by_repository.insert(slot, found.clone()));
     found
 }
 
-fn experiment(plan: pg_sys::SPIPlanPtr, args: &[Option<pg_sys::Datum>], read_only: bool) -> Option<Active> {
+/// What decides a scope's runs: its running experiment, else its active version; None when
+/// it has neither.
+fn lookup(plans: Plans, plan: pg_sys::SPIPlanPtr, args: &[Option<pg_sys::Datum>], read_only: bool) -> Option<Active> {
     unsafe {
         let status = execute(plan, args, read_only);
+        if status != pg_sys::SPI_OK_SELECT as i32 || pg_sys::SPI_processed != 1 {
+            error!("take_policy_snapshot: active version lookup failed ({status})");
+        }
+        let table = &*pg_sys::SPI_tuptable;
+        let (row, desc) = (*table.vals, table.tupdesc);
+        let version = nullable::<i64>(row, desc, 1).map(Active::Version);
+        let Some(allocation) = nullable::<i64>(row, desc, 2) else {
+            return version;
+        };
+        let status = execute(plans.arms, &[allocation.into_datum()], read_only);
         if status != pg_sys::SPI_OK_SELECT as i32 {
             error!("take_policy_snapshot: experiment lookup failed ({status})");
         }
         if pg_sys::SPI_processed == 0 {
-            return None;
+            return version;
         }
         let table = &*pg_sys::SPI_tuptable;
         let (row, desc) = (*table.vals, table.tupdesc);
-        Experiment::new(column(row, desc, 1), column(row, desc, 2), column(row, desc, 3), column(row, desc, 4))
-            .map(|found| Active::Experiment(Rc::new(found)))
-    }
-}
-
-fn lookup(
-    plan: pg_sys::SPIPlanPtr,
-    args: &[Option<pg_sys::Datum>],
-    read_only: bool,
-) -> Option<Active> {
-    unsafe {
-        let status = execute(plan, args, read_only);
-        if status != pg_sys::SPI_OK_SELECT as i32 {
-            error!("take_policy_snapshot: active version lookup failed ({status})");
+        let arms = (nullable(row, desc, 1), nullable(row, desc, 2), nullable(row, desc, 3), nullable(row, desc, 4));
+        match arms {
+            (Some(name), Some(arm_ids), Some(version_ids), Some(weights)) => Experiment::new(name, arm_ids, version_ids, weights)
+                .map(|experiment| Active::Experiment(Rc::new(experiment)))
+                .or(version),
+            _ => version,
         }
-        if pg_sys::SPI_processed == 0 {
-            return None;
-        }
-        let table = &*pg_sys::SPI_tuptable;
-        let row = *table.vals;
-        Some(Active::Version(column::<i64>(row, table.tupdesc, 1)))
     }
 }
 
@@ -488,11 +477,11 @@ pub(crate) unsafe fn execute(
     pg_sys::SPI_execute_plan(plan, values.as_mut_ptr(), nulls.as_ptr(), read_only, 1)
 }
 
-/// Copies a non-NULL column out of an SPI row (SPI memory is freed by SPI_finish).
-unsafe fn column<T: FromDatum>(row: pg_sys::HeapTuple, desc: pg_sys::TupleDesc, n: i32) -> T {
+/// Copies a column out of an SPI row (SPI memory is freed by SPI_finish).
+unsafe fn nullable<T: FromDatum>(row: pg_sys::HeapTuple, desc: pg_sys::TupleDesc, n: i32) -> Option<T> {
     let mut null = false;
     let datum = pg_sys::SPI_getbinval(row, desc, n, &mut null);
-    T::from_datum(datum, null).expect("the snapshot queries return no NULLs")
+    T::from_datum(datum, null)
 }
 
 #[cfg(any(test, feature = "pg_test"))]
