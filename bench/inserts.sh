@@ -99,6 +99,14 @@ SELECT length(factory_status()::text) \g /dev/null
 TRUNCATE clock; INSERT INTO clock VALUES (clock_timestamp());
 SELECT length(factory_status()::text) \g /dev/null
 SELECT 'factory_status_ms|' || round(extract(epoch FROM clock_timestamp() - t)::numeric * 1000, 1) FROM clock;
+SELECT length(afu9_policy.policy_report()) \g /dev/null
+TRUNCATE clock; INSERT INTO clock VALUES (clock_timestamp());
+SELECT length(afu9_policy.policy_report()) \g /dev/null
+SELECT 'policy_report_ms|' || round(extract(epoch FROM clock_timestamp() - t)::numeric * 1000, 1) FROM clock;
+SELECT afu9_policy.seal_policy_ledger() \g /dev/null
+TRUNCATE clock; INSERT INTO clock VALUES (clock_timestamp());
+SELECT length(afu9_policy.policy_report()) \g /dev/null
+SELECT 'policy_report_sealed_ms|' || round(extract(epoch FROM clock_timestamp() - t)::numeric * 1000, 1) FROM clock;
 SQL
 dropdb "$db"
 rm -f /tmp/afu9_bench_runs.csv

@@ -77,6 +77,9 @@ per_row() { awk -v b="$1" -v a="$2" -v n="$3" 'BEGIN { printf "%.1f", (b - a) * 
     echo "On $(get kpi_runs) runs and $(get kpi_verdicts) verdicts (those of the pgbench row below): \`policy_kpis\`"
     echo "$(get policy_kpis_ms) ms, \`factory_status()\` $(get factory_status_ms) ms (warm cache). \`policy_kpis\` checks each verdict's"
     echo "snapshot against its run's (traceability), one index lookup per verdict in the window."
+    echo "\`policy_report()\` on the same: $(get policy_report_ms) ms with nothing sealed yet, $(get policy_report_sealed_ms) ms"
+    echo "once the ledger holds every row (it verifies every sealed row's hash and reads every run for the"
+    echo "results per version)."
     echo
     echo "## Verdict engine"
     echo
