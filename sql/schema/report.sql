@@ -9,21 +9,25 @@ RETURN pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.repla
            COALESCE(value, ''), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;');
 COMMENT ON FUNCTION _html(text) IS 'Internal: text escaped for HTML (& < > " '' ); NULL as empty.';
 
--- A table of rows given as arrays of already-escaped cells.
-CREATE OR REPLACE FUNCTION _html_table(headers text[], rows text[][], empty text) RETURNS text
+-- A table row of already-escaped cells.
+CREATE OR REPLACE FUNCTION _html_row(cells text[]) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, afu9_policy, pg_temp
+RETURN '<tr>' || (SELECT string_agg('<td>' || coalesce(c, '') || '</td>', '' ORDER BY n)
+                    FROM unnest(cells) WITH ORDINALITY AS t(c, n)) || '</tr>';
+COMMENT ON FUNCTION _html_row(text[]) IS 'Internal: an HTML table row of cells already escaped (NULL as empty).';
+
+-- A table of rows made by _html_row (a list, read once: no quadratic subscripting).
+CREATE OR REPLACE FUNCTION _html_table(headers text[], rows text[], empty text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
-    SELECT CASE WHEN coalesce(array_length(rows, 1), 0) = 0 THEN '<p class="empty">' || afu9_policy._html(empty) || '</p>'
+    SELECT CASE WHEN coalesce(cardinality(rows), 0) = 0 THEN '<p class="empty">' || afu9_policy._html(empty) || '</p>'
            ELSE '<table><thead><tr>' || (SELECT string_agg('<th>' || afu9_policy._html(h) || '</th>', '' ORDER BY n)
                                            FROM unnest(headers) WITH ORDINALITY AS t(h, n))
-                || '</tr></thead><tbody>'
-                || (SELECT string_agg('<tr>' || (SELECT string_agg('<td>' || coalesce(rows[i][j], '') || '</td>', '' ORDER BY j)
-                                                   FROM generate_series(1, array_length(rows, 2)) j) || '</tr>', '' ORDER BY i)
-                      FROM generate_series(1, array_length(rows, 1)) i)
-                || '</tbody></table>' END
+                || '</tr></thead><tbody>' || array_to_string(rows, '') || '</tbody></table>' END
 $$;
-COMMENT ON FUNCTION _html_table(text[], text[], text) IS 'Internal: an HTML table of escaped headers and rows of HTML cells; the empty text when there are no rows.';
+COMMENT ON FUNCTION _html_table(text[], text[], text) IS 'Internal: an HTML table of escaped headers over rows made by _html_row; the empty text when there are no rows.';
 
 -- An SVG picture's opening tag, with its title (what a screen reader says, what hovering shows).
 CREATE OR REPLACE FUNCTION _svg_open(width integer, height integer, title text) RETURNS text
@@ -177,6 +181,8 @@ DECLARE
     versions text[];
     mix jsonb;
     change record;
+    -- Rows of the history table (and a tenth as many diffs): a page a person reads.
+    shown constant integer := 200;
 BEGIN
     IF since IS NULL OR since <= interval '0' THEN
         RAISE EXCEPTION 'invalid report window %: must be a positive interval', coalesce(since::text, 'NULL')
@@ -185,14 +191,14 @@ BEGIN
 
     -- Ledger verification, as sealed (the report writes nothing).
     -- One verification (it hashes every chained row): the count, and the first 50 problems.
-    SELECT count(*), (array_agg(ARRAY[_html(p.table_name), _html(p.row_id), _html(p.kind), _html(p.detail)]))[1:50]
+    SELECT count(*), (array_agg(_html_row(ARRAY[_html(p.table_name), _html(p.row_id), _html(p.kind), _html(p.detail)])))[1:50]
       INTO problems, rows
       FROM afu9_policy.verify_policy_ledger() p;
     body := body || '<section id="ledger"><h2>Ledger verification</h2>'
         || CASE WHEN problems = 0 THEN '<p class="ok">Intact: every sealed row and link verifies.</p>'
                 ELSE format('<p class="bad">%s problem(s) found.</p>', problems) END
         || _html_table('{chain,sealed rows}',
-                       (SELECT array_agg(ARRAY[_html(c), coalesce(max_position, 0)::text] ORDER BY o)
+                       (SELECT array_agg(_html_row(ARRAY[_html(c), coalesce(max_position, 0)::text]) ORDER BY o)
                           FROM unnest(afu9_policy._ledger_chains()) WITH ORDINALITY AS t(c, o)
                           LEFT JOIN LATERAL (SELECT max(l.position) AS max_position FROM afu9_policy.policy_ledger l
                                               WHERE l.chain = t.c) m ON true), 'No chains.')
@@ -200,9 +206,9 @@ BEGIN
         || '</section>';
 
     -- The version in force per scope, and running experiments.
-    SELECT array_agg(ARRAY[_html(afu9_policy.policy_scope_name(a.repository_id)), _html(v.version),
+    SELECT array_agg(_html_row(ARRAY[_html(afu9_policy.policy_scope_name(a.repository_id)), _html(v.version),
                            _html(to_char(a.activated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')), _html(a.activated_by),
-                           _html(coalesce(x.name, ''))] ORDER BY a.repository_id NULLS FIRST)
+                           _html(coalesce(x.name, ''))]) ORDER BY a.repository_id NULLS FIRST)
       INTO rows
       FROM (SELECT DISTINCT ON (p.repository_id) p.* FROM afu9_policy.policy_activations p
              WHERE policy_report.repository_id IS NULL OR p.repository_id IS NULL OR p.repository_id = policy_report.repository_id
@@ -233,27 +239,36 @@ BEGIN
                AND (policy_report.repository_id IS NULL OR eh.repository_id IS NULL OR eh.repository_id = policy_report.repository_id)) h;
     body := body || '<section id="history"><h2>History</h2>' || _svg_timeline('Policy history', started, events)
         || _html_table('{when (UTC),event,version / experiment,scope,by}',
-                       (SELECT array_agg(ARRAY[_html(to_char((e->>'at')::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')),
+                       (SELECT array_agg(_html_row(ARRAY[_html(to_char((e->>'at')::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')),
                                                CASE WHEN e->>'event' = 'rollback' THEN '<strong class="bad">rollback</strong>'
                                                     ELSE _html(e->>'event') END,
-                                               _html(e->>'label'), _html(e->>'scope'), _html(e->>'actor')] ORDER BY n)
-                          FROM jsonb_array_elements(events) WITH ORDINALITY AS t(e, n)),
+                                               _html(e->>'label'), _html(e->>'scope'), _html(e->>'actor')]) ORDER BY n)
+                          FROM jsonb_array_elements(events) WITH ORDINALITY AS t(e, n)
+                         WHERE n > jsonb_array_length(events) - shown),
                        'Nothing happened in this window.')
+        || CASE WHEN jsonb_array_length(events) > shown
+                THEN format('<p class="empty">The %s events before these are in the timeline above and in policy_history.</p>',
+                            jsonb_array_length(events) - shown) ELSE '' END
         || '</section>';
 
     -- What each activation in the window changed against the version in force before it.
     body := body || '<section id="diffs"><h2>Changes</h2>';
     FOR change IN
-        SELECT ph.version, ph.repository_id, ph.event, ph.occurred_at,
-               lag(ph.version) OVER (PARTITION BY ph.repository_id ORDER BY ph.activation_id) AS previous
-          FROM afu9_policy.policy_history ph
-         WHERE ph.activation_id IS NOT NULL
-           AND (policy_report.repository_id IS NULL OR ph.repository_id IS NULL OR ph.repository_id = policy_report.repository_id)
-         ORDER BY ph.activation_id
+        -- The latest of them (all are in policy_history), oldest first.
+        SELECT * FROM (
+            SELECT * FROM (
+                SELECT ph.version, ph.repository_id, ph.event, ph.occurred_at, ph.activation_id,
+                       lag(ph.version) OVER (PARTITION BY ph.repository_id ORDER BY ph.activation_id) AS previous
+                  FROM afu9_policy.policy_history ph
+                 WHERE ph.activation_id IS NOT NULL
+                   AND (policy_report.repository_id IS NULL OR ph.repository_id IS NULL OR ph.repository_id = policy_report.repository_id)
+            ) a
+             WHERE a.occurred_at >= started AND a.previous IS DISTINCT FROM a.version AND a.previous IS NOT NULL
+             ORDER BY a.activation_id DESC LIMIT shown / 10
+        ) latest ORDER BY latest.activation_id
     LOOP
-        CONTINUE WHEN change.occurred_at < started OR change.previous IS NULL OR change.previous = change.version;
-        SELECT array_agg(ARRAY[_html(d.change), _html(d.item), _html(d.field), _html(left(d.old_value::text, 200)),
-                               _html(left(d.new_value::text, 200))])
+        SELECT array_agg(_html_row(ARRAY[_html(d.change), _html(d.item), _html(d.field), _html(left(d.old_value::text, 200)),
+                               _html(left(d.new_value::text, 200))]))
           INTO rows
           FROM (SELECT * FROM afu9_policy.policy_diff(change.previous, change.version, change.repository_id) LIMIT 50) d;
         body := body || format('<h3>%s: %s &rarr; %s (%s)</h3>', _html(afu9_policy.policy_scope_name(change.repository_id)),
@@ -294,10 +309,10 @@ BEGIN
         || _svg_line_chart('Coverage and linkage per day', days, '{coverage,linkage}', series)
         || _svg_stacked_bars('Verdict mix per version', versions, '{WAIT_AND_RETRY,OPEN_ISSUE,HUMAN_REQUIRED}', coalesce(mix, '[]'))
         || _html_table('{version scope,version,runs,failure rate,verdicts,UNKNOWN rate,escalation rate,mean confidence,mean time to insight}',
-                       (SELECT array_agg(ARRAY[_html(afu9_policy.policy_scope_name(r.repository_id)), _html(r.policy_version),
+                       (SELECT array_agg(_html_row(ARRAY[_html(afu9_policy.policy_scope_name(r.repository_id)), _html(r.policy_version),
                                                r.runs::text, coalesce(r.failure_rate::text, ''), r.verdicts::text,
                                                coalesce(r.unknown_rate::text, ''), coalesce(r.escalation_rate::text, ''),
-                                               coalesce(r.avg_confidence::text, ''), _html(r.mean_time_to_insight::text)])
+                                               coalesce(r.avg_confidence::text, ''), _html(r.mean_time_to_insight::text)]))
                           FROM afu9_policy.policy_version_results r
                          WHERE policy_report.repository_id IS NULL OR r.repository_id IS NULL
                             OR r.repository_id = policy_report.repository_id),
@@ -307,7 +322,7 @@ BEGIN
     -- Experiments: each arm against the control.
     body := body || '<section id="experiments"><h2>Experiments</h2>'
         || _html_table('{experiment,arm,version,runs,failure rate (95% CI),verdicts,UNKNOWN rate (95% CI),escalation rate,p (failure / UNKNOWN / escalation),significant}',
-                       (SELECT array_agg(ARRAY[_html(r.experiment), r.arm::text || CASE WHEN r.control THEN ' (control)' ELSE '' END,
+                       (SELECT array_agg(_html_row(ARRAY[_html(r.experiment), r.arm::text || CASE WHEN r.control THEN ' (control)' ELSE '' END,
                                                _html(r.policy_version), r.runs::text,
                                                format('%s [%s, %s]', r.failure_rate, r.failure_rate_low, r.failure_rate_high),
                                                r.verdicts::text,
@@ -315,7 +330,7 @@ BEGIN
                                                coalesce(r.escalation_rate::text, ''),
                                                CASE WHEN r.control THEN '' ELSE format('%s / %s / %s', r.failure_rate_p_value,
                                                    r.unknown_rate_p_value, r.escalation_rate_p_value) END,
-                                               _html(array_to_string(r.significant_differences, ', '))])
+                                               _html(array_to_string(r.significant_differences, ', '))]))
                           FROM afu9_policy.policy_experiment_results r
                          WHERE policy_report.repository_id IS NULL OR r.repository_id IS NULL
                             OR r.repository_id = policy_report.repository_id),

@@ -53,6 +53,14 @@ UPDATE policy_versions SET published_by = 'someone else' WHERE version = 'v1.1.0
 SELECT policy_report() LIKE '%<p class="bad">1 problem(s) found.</p>%' AS tampering_reported;
 ROLLBACK;
 
+-- A busy window: the page shows the latest 200 events and 20 changes, and says so.
+SELECT count((activate_policy(CASE WHEN g % 2 = 0 THEN 'v1.0.0' ELSE 'v1.1.0' END)).id) AS activations
+  FROM generate_series(1, 210) g;
+WITH r AS (SELECT policy_report() AS html)
+SELECT (SELECT count(*) FROM regexp_matches(html, '<h3>', 'g')) AS changes_shown,
+       substring(html FROM '<p class="empty">The [0-9]+ events before these') AS note
+  FROM r;
+
 -- Read-only: it runs in a read-only transaction. Auditors may read it; others may not.
 BEGIN READ ONLY;
 SELECT length(policy_report()) > 0 AS read_only;
