@@ -188,6 +188,16 @@ BEGIN
         RAISE EXCEPTION 'invalid report window %: must be a positive interval', coalesce(since::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- It reads with the caller's rights: say so once, rather than name whichever table the
+    -- executor happens to check first.
+    IF EXISTS (SELECT FROM unnest(ARRAY['afu9_policy.policy_ledger', 'afu9_policy.policy_ledger_rows', 'afu9_policy.policy_versions',
+                                        'afu9_policy.policy_activations', 'afu9_policy.policy_experiment_allocations',
+                                        'public.workflow_executions', 'public.verdicts']) AS t(rel)
+                WHERE NOT has_table_privilege(rel, 'SELECT')) THEN
+        RAISE EXCEPTION 'permission denied for the governance report: % cannot read the policy tables, runs and verdicts', current_user
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'It reads with the caller''s rights: grant_policy_auditor(role) gives them.';
+    END IF;
 
     -- Ledger verification, as sealed (the report writes nothing).
     -- One verification (it hashes every chained row): the count, and the first 50 problems.
