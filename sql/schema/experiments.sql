@@ -84,7 +84,7 @@ COMMENT ON FUNCTION policy_experiment_bucket(text, uuid) IS
 -- Each arm's range of points: [low, high) of its allocation's total weight. A view over the
 -- policy tables only, so that on Citus it is planned once and joined to the runs' shards.
 CREATE OR REPLACE VIEW policy_experiment_arm_ranges AS
-SELECT r.id AS arm_id, r.allocation_id, r.arm, r.policy_version_id, x.name AS experiment,
+SELECT r.id AS arm_id, r.allocation_id, r.arm, r.policy_version_id, x.name AS experiment, x.repository_id,
        sum(r.weight) OVER (PARTITION BY r.allocation_id ORDER BY r.arm) - r.weight AS low,
        sum(r.weight) OVER (PARTITION BY r.allocation_id ORDER BY r.arm) AS high,
        sum(r.weight) OVER (PARTITION BY r.allocation_id) AS total
@@ -92,7 +92,7 @@ SELECT r.id AS arm_id, r.allocation_id, r.arm, r.policy_version_id, x.name AS ex
   JOIN policy_experiment_allocations a ON a.id = r.allocation_id
   JOIN policy_experiments x ON x.id = a.experiment_id;
 COMMENT ON VIEW policy_experiment_arm_ranges IS
-    'Each arm''s range [low, high) of points, of its allocation''s total weight: a run whose policy_experiment_bucket(experiment, id) % total falls in it gets the arm.';
+    'Each arm''s range [low, high) of points, of its allocation''s total weight, with its experiment''s name and scope: a run whose policy_experiment_bucket(experiment, id) % total falls in it gets the arm.';
 
 CREATE OR REPLACE FUNCTION policy_experiment_assignment(allocation_id bigint, run_id uuid) RETURNS bigint
 LANGUAGE sql STABLE STRICT
@@ -100,8 +100,7 @@ SET search_path = pg_catalog, afu9_policy, pg_temp
 AS $$
     SELECT g.arm_id FROM afu9_policy.policy_experiment_arm_ranges g
      WHERE g.allocation_id = policy_experiment_assignment.allocation_id
-       AND afu9_policy.policy_experiment_bucket(g.experiment, run_id) % g.total >= g.low
-       AND afu9_policy.policy_experiment_bucket(g.experiment, run_id) % g.total < g.high
+       AND int8range(g.low, g.high) @> afu9_policy.policy_experiment_bucket(g.experiment, run_id) % g.total
 $$;
 COMMENT ON FUNCTION policy_experiment_assignment(bigint, uuid) IS
     'The arm (policy_experiment_arms.id) an allocation gives a run, recomputed from the run id as the snapshot trigger computed it; NULL for an allocation without arms.';
@@ -279,16 +278,14 @@ AS $$
 #variable_conflict use_column
 BEGIN
     RETURN QUERY
-    SELECT e.id, g.experiment, x.repository_id, g.allocation_id, g.arm, v.version::text, assigned.arm,
+    SELECT e.id, g.experiment, g.repository_id, g.allocation_id, g.arm, v.version::text, assigned.arm,
            assigned.arm_id IS NOT DISTINCT FROM g.arm_id AND e.policy_version_id = g.policy_version_id
       FROM public.workflow_executions e
       JOIN afu9_policy.policy_experiment_arm_ranges g ON g.arm_id = e.policy_experiment_arm_id
-      JOIN afu9_policy.policy_experiments x ON x.name = g.experiment
       LEFT JOIN afu9_policy.policy_versions v ON v.id = e.policy_version_id
       LEFT JOIN afu9_policy.policy_experiment_arm_ranges assigned
              ON assigned.allocation_id = g.allocation_id
-            AND afu9_policy.policy_experiment_bucket(g.experiment, e.id) % assigned.total >= assigned.low
-            AND afu9_policy.policy_experiment_bucket(g.experiment, e.id) % assigned.total < assigned.high;
+            AND int8range(assigned.low, assigned.high) @> afu9_policy.policy_experiment_bucket(g.experiment, e.id) % assigned.total;
 END
 $$;
 COMMENT ON FUNCTION _policy_experiment_runs() IS 'Internal: the rows of policy_experiment_runs.';

@@ -218,18 +218,17 @@ BEGIN
     -- The version in force per scope, and running experiments.
     SELECT array_agg(_html_row(ARRAY[_html(afu9_policy.policy_scope_name(a.repository_id)), _html(v.version),
                            _html(to_char(a.activated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')), _html(a.activated_by),
-                           _html(coalesce(x.name, ''))]) ORDER BY a.repository_id NULLS FIRST)
+                           _html(CASE WHEN x.running THEN x.name END)]) ORDER BY a.repository_id NULLS FIRST)
       INTO rows
       FROM (SELECT DISTINCT ON (p.repository_id) p.* FROM afu9_policy.policy_activations p
              WHERE policy_report.repository_id IS NULL OR p.repository_id IS NULL OR p.repository_id = policy_report.repository_id
              ORDER BY p.repository_id, p.id DESC) a
       JOIN afu9_policy.policy_versions v ON v.id = a.policy_version_id
-      LEFT JOIN LATERAL (SELECT xx.name FROM afu9_policy.policy_experiment_allocations al
+      -- The scope's newest allocation: its experiment runs unless that is a stop.
+      LEFT JOIN LATERAL (SELECT xx.name, al.running FROM afu9_policy.policy_experiment_allocations al
                            JOIN afu9_policy.policy_experiments xx ON xx.id = al.experiment_id
                           WHERE al.repository_id IS NOT DISTINCT FROM a.repository_id
-                          ORDER BY al.id DESC LIMIT 1) x
-             ON (SELECT al.running FROM afu9_policy.policy_experiment_allocations al
-                  WHERE al.repository_id IS NOT DISTINCT FROM a.repository_id ORDER BY al.id DESC LIMIT 1);
+                          ORDER BY al.id DESC LIMIT 1) x ON true;
     body := body || '<section id="active"><h2>Active versions</h2>'
         || _html_table('{scope,version,activated at (UTC),by,running experiment}', rows, 'No version is active.') || '</section>';
 

@@ -35,7 +35,8 @@ SELECT html NOT LIKE '%<script%' AS no_markup_from_data,
        html LIKE '%<strong class="bad">rollback</strong>%' AS rollback_marked,
        html LIKE '%<p class="ok">Intact%' AS ledger_intact,
        html LIKE '%v1.0.0 &rarr; v1.1.0%' AS diff_shown,
-       html LIKE '%<td>canary</td><td>1 (control)</td>%' AS experiment_shown
+       html LIKE '%<td>canary</td><td>1 (control)</td>%' AS experiment_shown,
+       html LIKE '%<td>canary</td></tr>%' AS running_experiment_shown
   FROM r;
 
 -- A repository's report: its scope and the global one.
